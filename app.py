@@ -1,0 +1,87 @@
+"""Parley's Lambda entry points: a table of contents, one line per route or handler into chalicelib."""
+from chalice import Chalice, Rate
+
+from chalicelib.api import auth, sdk, tickets
+from chalicelib.api.http import normalize_errors
+from chalicelib.realtime import handlers as ws
+
+app = Chalice(app_name="parley", configure_logs=False)
+app.experimental_feature_flags.update(["WEBSOCKETS"])
+app.register_middleware(normalize_errors, "http")
+
+
+# Agent auth -------------------------------------------------------------------------------------
+@app.route("/api/auth/login", methods=["POST"])
+def login():
+    return auth.login(app.current_request)
+
+
+@app.route("/api/agents/me", methods=["GET"])
+def agents_me():
+    return auth.me(app.current_request)
+
+
+# Agent API: tickets ---------------------------------------------------------------------------
+@app.route("/api/tickets", methods=["GET"])
+def list_tickets():
+    return tickets.list_tickets(app.current_request)
+
+
+@app.route("/api/tickets/{ticket_id}", methods=["GET"])
+def show_ticket(ticket_id):
+    return tickets.show_ticket(app.current_request, ticket_id=ticket_id)
+
+
+# Customer API for the widget and SDKs ---------------------------------------------------------
+@app.route("/api/sdk/sessions", methods=["POST", "OPTIONS"])
+def sdk_sessions():
+    return sdk.create_session(app.current_request)
+
+
+@app.route("/api/sdk/conversations", methods=["GET", "POST", "OPTIONS"])
+def sdk_conversations():
+    if app.current_request.method == "GET":
+        return sdk.list_conversations(app.current_request)
+    return sdk.create_conversation(app.current_request)
+
+
+@app.route("/api/sdk/conversations/{conversation_id}/messages", methods=["GET", "POST", "OPTIONS"])
+def sdk_messages(conversation_id):
+    if app.current_request.method == "GET":
+        return sdk.list_messages(app.current_request, conversation_id=conversation_id)
+    return sdk.post_message(app.current_request, conversation_id=conversation_id)
+
+
+# WebSockets ----------------------------------------------------------------------------------
+@app.on_ws_connect()
+def ws_connect(event):
+    return ws.on_connect(event)
+
+
+@app.on_ws_message()
+def ws_message(event):
+    return ws.on_message(event)
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event):
+    return ws.on_disconnect(event)
+
+
+# Queues and the clock -----------------------------------------------------------------------
+@app.on_sqs_message(queue="parley-inbound.fifo", batch_size=10)
+def inbound_consumer(event):
+    from chalicelib.consumers import inbound_batch
+    return inbound_batch(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue="parley-outbound", batch_size=10)
+def event_consumer(event):
+    from chalicelib.consumers import events_batch
+    return events_batch(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def clock(event):
+    from chalicelib.services.clock_tick import tick
+    return tick()

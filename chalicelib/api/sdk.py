@@ -1,0 +1,94 @@
+"""Customer API for the web widget and the mobile SDKs (/api/sdk/...)."""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from chalicelib.api.http import endpoint, read_json
+from chalicelib.api.tokens import Principal, issue_visitor_token, verify_user_token
+from chalicelib.errors import ValidationError
+
+MAX_MESSAGE_CHARS = 20_000
+
+
+class SessionRequest(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    user_token: str | None = Field(default=None, max_length=4096)
+
+
+class ConversationRequest(BaseModel):
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    department: str | None = Field(default=None, max_length=100)
+    channel: Literal["chat", "sdk"] = "chat"
+    metadata: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=50)
+
+
+class MessageRequest(BaseModel):
+    body: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    client_msg_id: str | None = Field(default=None, max_length=64)
+
+
+@endpoint(auth=None, cors=True)
+def create_session(request: Any) -> tuple[int, dict[str, Any]]:
+    """An anonymous visitor, or a user the customer's backend vouches for with a signed JWT."""
+    from chalicelib.bootstrap import ticket_store
+    from chalicelib.config import settings
+    from chalicelib.services.customers import resolve_customer
+
+    body = read_json(request, SessionRequest)
+    s = settings()
+    if body.user_token:
+        claims = verify_user_token(s.sdk_shared_secret, body.user_token)
+        channel, address = (("external", str(claims["external_id"])) if claims.get("external_id")
+                            else ("email", claims["email"].strip().lower()))
+        customer_id = resolve_customer(ticket_store(), channel, address, name=claims.get("name") or body.name,
+                                       email=claims.get("email"))
+    else:
+        customer_id = resolve_customer(ticket_store(), "web", uuid.uuid4().hex, name=body.name)
+    token = issue_visitor_token(s.visitor_token_secret, customer_id, int(time.time()))
+    return 201, {"visitor_token": token, "customer_id": customer_id}
+
+
+@endpoint(auth="customer", cors=True)
+def create_conversation(request: Any, principal: Principal) -> tuple[int, dict[str, Any]]:
+    """Start a conversation; the ticket is created from the queue, its ids are known at once."""
+    from chalicelib.services.conversations import start_conversation
+
+    body = read_json(request, ConversationRequest)
+    if not body.message.strip():
+        raise ValidationError("message: must contain some text")
+    started = start_conversation(customer_id=principal.id, body=body.message, channel=body.channel,
+                                 department=body.department, metadata=body.metadata)
+    return 201, started
+
+
+@endpoint(auth="customer", cors=True)
+def list_conversations(request: Any, principal: Principal) -> dict[str, Any]:
+    """The caller's own conversations, newest first."""
+    from chalicelib.services.conversations import customer_conversations
+
+    return customer_conversations(principal.id, (request.query_params or {}).get("cursor"))
+
+
+@endpoint(auth="customer", cors=True)
+def list_messages(request: Any, principal: Principal, conversation_id: str) -> dict[str, Any]:
+    """Public messages after ?after=<seq> in the caller's own conversation."""
+    from chalicelib.services.conversations import conversation_messages
+
+    after = (request.query_params or {}).get("after", "0")
+    if not after.isdigit():
+        raise ValidationError("after must be a message sequence number (0 or more)")
+    return conversation_messages(principal.id, conversation_id, int(after))
+
+
+@endpoint(auth="customer", cors=True)
+def post_message(request: Any, principal: Principal, conversation_id: str) -> tuple[int, dict[str, Any]]:
+    """Add a message to the caller's own conversation."""
+    from chalicelib.services.conversations import add_customer_message
+
+    body = read_json(request, MessageRequest)
+    return 202, add_customer_message(customer_id=principal.id, conversation_id=conversation_id, body=body.body,
+                                     client_msg_id=body.client_msg_id)

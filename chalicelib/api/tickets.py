@@ -1,0 +1,58 @@
+"""Agent API for tickets (/api/tickets...)."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.http import endpoint
+from chalicelib.api.tokens import Principal
+from chalicelib.domain.tickets import STATUSES, one_of
+from chalicelib.errors import NotFoundError, ValidationError
+
+
+def _ticket_id(raw: str) -> int:
+    if not raw.isdigit():
+        raise NotFoundError(f"ticket {raw} not found")
+    return int(raw)
+
+
+@endpoint(auth="agent")
+def list_tickets(request: Any, principal: Principal) -> dict[str, Any]:
+    """Tickets newest first, filtered by ?status= / ?assignee= / ?requester=, with cursor pagination."""
+    from chalicelib.bootstrap import ticket_store
+
+    params = request.query_params or {}
+    status = params.get("status")
+    if status:
+        one_of("status", status, STATUSES)
+    limit = params.get("limit", "25")
+    if not limit.isdigit() or not 1 <= int(limit) <= 100:
+        raise ValidationError("limit must be a whole number from 1 to 100")
+    assignee = params.get("assignee")
+    if assignee == "me":
+        assignee = principal.id
+    tickets, cursor = ticket_store().list_tickets(status=status, assignee_id=assignee,
+                                                  requester_id=params.get("requester"), limit=int(limit),
+                                                  cursor=params.get("cursor"))
+    return {"tickets": tickets, "next_cursor": cursor}
+
+
+@endpoint(auth="agent")
+def show_ticket(request: Any, principal: Principal, ticket_id: str) -> dict[str, Any]:
+    """A ticket with its messages (internal notes included), audit trail and the customer's other tickets."""
+    from chalicelib.bootstrap import ticket_store
+
+    store = ticket_store()
+    ticket = store.get_ticket(_ticket_id(ticket_id))
+    if ticket is None:
+        raise NotFoundError(f"ticket {ticket_id} not found")
+    customer = store.get_customer(ticket["requester_id"]) or {"id": ticket["requester_id"]}
+    others, _ = store.list_tickets(requester_id=ticket["requester_id"], limit=20)
+    return {
+        "ticket": ticket,
+        "messages": store.messages(ticket["conversation_id"], limit=500),
+        "audit": store.audit(ticket["id"]),
+        "customer": customer,
+        "customer_tickets": [{k: t[k] for k in ("id", "subject", "status", "channel", "created_at")}
+                             for t in others if t["id"] != ticket["id"]],
+    }
+

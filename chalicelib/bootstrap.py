@@ -1,0 +1,99 @@
+"""Lazy wiring: AWS clients and stores are made on first use, never at import.
+
+Every client in the process comes from here, so each Lambda container makes each client once.
+"""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    """A boto3 client for service (made once per process; boto3 is imported here, not at start-up)."""
+    with _lock:
+        import boto3
+        from botocore.config import Config
+
+        from chalicelib.config import settings
+
+        return boto3.session.Session().client(
+            service,
+            region_name=settings().region,
+            endpoint_url=endpoint_url,
+            config=Config(retries={"mode": "standard", "max_attempts": 4}, tcp_keepalive=True),
+        )
+
+
+@lru_cache(maxsize=1)
+def ticket_store():
+    """The DynamoDB store of tickets, conversations, messages, customers and the outbox."""
+    from chalicelib.config import settings
+    from chalicelib.store.tickets import TicketStore
+
+    return TicketStore(client("dynamodb"), settings().tickets_table)
+
+
+@lru_cache(maxsize=1)
+def agent_store():
+    """The DynamoDB store of agents and departments."""
+    from chalicelib.config import settings
+    from chalicelib.store.agents import AgentStore
+
+    return AgentStore(client("dynamodb"), settings().agents_table)
+
+
+@lru_cache(maxsize=1)
+def connection_store():
+    """The DynamoDB store of open WebSocket connections."""
+    from chalicelib.config import settings
+    from chalicelib.store.connections import ConnectionStore
+
+    return ConnectionStore(client("dynamodb"), settings().connections_table)
+
+
+@lru_cache(maxsize=1)
+def event_publisher():
+    """Publishes domain events to the EventBridge bus."""
+    from chalicelib.config import settings
+    from chalicelib.services.publish import EventPublisher
+
+    return EventPublisher(client("events"), settings().event_bus_name, ticket_store())
+
+
+@lru_cache(maxsize=1)
+def inbound_queue():
+    """The FIFO queue that carries every customer contact to the ingest consumer."""
+    from chalicelib.config import settings
+    from chalicelib.services.inbound_queue import InboundQueue
+
+    return InboundQueue(client("sqs"), settings().inbound_queue_url)
+
+
+@lru_cache(maxsize=1)
+def token_verifier():
+    """Verifies agents' Cognito JWTs against the user pool's JWKS."""
+    from chalicelib.api.tokens import AgentTokenVerifier
+    from chalicelib.config import settings
+
+    s = settings()
+    return AgentTokenVerifier(jwks_url=s.jwks_url, issuer=s.jwt_issuer, audience=s.user_pool_client_id)
+
+
+@lru_cache(maxsize=1)
+def websocket_sender():
+    """Sends frames to WebSocket connections through the API Gateway @connections API."""
+    from chalicelib.config import settings
+    from chalicelib.realtime.sender import ConnectionSender
+
+    return ConnectionSender(client("apigatewaymanagementapi", settings().websocket_endpoint), connection_store())
+
+
+def reset() -> None:
+    """Forget every client and store (tests that switch endpoints call this)."""
+    for cached in (client, ticket_store, agent_store, connection_store, event_publisher, inbound_queue,
+                   token_verifier, websocket_sender):
+        cached.cache_clear()

@@ -1,0 +1,91 @@
+"""The only place that reads environment variables.
+
+In AWS the variables come from the template's ``Globals.Function.Environment``; locally the
+stack sets the same names after creating the resources from that template.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resource names, endpoints and secrets for one deployment stage."""
+
+    stage: str
+    region: str
+    tickets_table: str
+    agents_table: str
+    connections_table: str
+    idempotency_table: str
+    inbound_queue_url: str
+    outbound_queue_url: str
+    event_bus_name: str
+    attachments_bucket: str
+    user_pool_id: str
+    user_pool_client_id: str
+    jwt_issuer: str
+    jwks_url: str
+    websocket_endpoint: str
+    visitor_token_secret: str
+    sdk_shared_secret: str
+    mail_domain: str
+    support_address: str
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    public_url: str = ""
+    meta_app_secret: str = ""
+    meta_verify_token: str = ""
+    twilio_auth_token: str = ""
+    telegram_secret_token: str = ""
+
+    @property
+    def is_local(self) -> bool:
+        """True on the local stack (moto), where local-only routes exist."""
+        return self.stage == "local"
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise RuntimeError(f"environment variable {name} is not set; it comes from infra/template.yaml Globals")
+    return value
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Read the settings once per process (once per Lambda container)."""
+    region = _env("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    pool_id = _env("USER_POOL_ID")
+    return Settings(
+        stage=_env("PARLEY_STAGE", "prod"),
+        region=region,
+        tickets_table=_env("TICKETS_TABLE"),
+        agents_table=_env("AGENTS_TABLE"),
+        connections_table=_env("CONNECTIONS_TABLE"),
+        idempotency_table=_env("IDEMPOTENCY_TABLE"),
+        inbound_queue_url=_env("INBOUND_QUEUE_URL"),
+        outbound_queue_url=_env("OUTBOUND_QUEUE_URL"),
+        event_bus_name=_env("EVENT_BUS_NAME"),
+        attachments_bucket=_env("ATTACHMENTS_BUCKET"),
+        user_pool_id=pool_id,
+        user_pool_client_id=_env("USER_POOL_CLIENT_ID"),
+        jwt_issuer=_env("JWT_ISSUER", f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
+        jwks_url=_env("JWKS_URL", f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"),
+        websocket_endpoint=_env("WEBSOCKET_ENDPOINT"),
+        visitor_token_secret=_env("VISITOR_TOKEN_SECRET"),
+        sdk_shared_secret=_env("SDK_SHARED_SECRET"),
+        mail_domain=_env("MAIL_DOMAIN", "parley.test"),
+        support_address=_env("SUPPORT_ADDRESS", "support@parley.test"),
+        allowed_origins=_list(_env("ALLOWED_ORIGINS", "")),
+        public_url=_env("PUBLIC_URL", ""),
+        meta_app_secret=_env("META_APP_SECRET", ""),
+        meta_verify_token=_env("META_VERIFY_TOKEN", ""),
+        twilio_auth_token=_env("TWILIO_AUTH_TOKEN", ""),
+        telegram_secret_token=_env("TELEGRAM_SECRET_TOKEN", ""),
+    )

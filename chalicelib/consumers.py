@@ -1,0 +1,47 @@
+"""SQS consumers: each record processed on its own, failures reported back so only they are retried."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.observability import logger
+
+
+def _fail_loudly(kind: str, record: Any, error: Exception) -> None:
+    logger.error(f"{kind} record failed; it will be retried and then go to the DLQ",
+                 extra={"message_id": record.message_id, "reason": f"{type(error).__name__}: {error}"})
+
+
+def inbound_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Ingest a batch from the FIFO inbound queue (a failure holds back only its own conversation)."""
+    from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+
+    from chalicelib.services.ingest import handle_contact
+
+    def record_handler(record: Any) -> None:
+        try:
+            handle_contact(json.loads(record.body))
+        except Exception as error:
+            _fail_loudly("inbound", record, error)
+            raise
+
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=SqsFifoPartialProcessor(skip_group_on_error=True), context=context)
+
+
+def events_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Handle domain events delivered from the EventBridge bus to the outbound queue."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    from chalicelib.services.domain_events import handle_event
+
+    def record_handler(record: Any) -> None:
+        try:
+            envelope = json.loads(record.body)
+            handle_event(envelope["detail-type"], envelope["detail"])
+        except Exception as error:
+            _fail_loudly("event", record, error)
+            raise
+
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)

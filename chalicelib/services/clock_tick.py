@@ -1,0 +1,16 @@
+"""What the one-minute clock does: work that is due, read from due-time indexes, never by scanning."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.observability import logger
+
+
+def tick() -> dict[str, Any]:
+    """Run every due job once; returns counts for the log."""
+    from chalicelib.bootstrap import event_publisher
+
+    relayed = event_publisher().relay_pending()
+    result = {"outbox_relayed": relayed}
+    logger.info("clock tick", extra=result)
+    return result

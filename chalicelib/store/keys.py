@@ -1,0 +1,53 @@
+"""Key layout of the tickets table (see docs/access-patterns.md)."""
+from __future__ import annotations
+
+
+def ticket(ticket_id: int) -> dict[str, str]:
+    return {"pk": f"TICKET#{ticket_id}", "sk": "TICKET"}
+
+
+def conversation(conversation_id: str) -> dict[str, str]:
+    return {"pk": f"CONV#{conversation_id}", "sk": "CONV"}
+
+
+def message(conversation_id: str, seq: int) -> dict[str, str]:
+    return {"pk": f"CONV#{conversation_id}", "sk": f"MSG#{seq:010d}"}
+
+
+def customer(customer_id: str) -> dict[str, str]:
+    return {"pk": f"CUSTOMER#{customer_id}", "sk": "PROFILE"}
+
+
+def identity(channel: str, address: str) -> dict[str, str]:
+    return {"pk": f"IDENTITY#{channel}#{address}", "sk": "IDENTITY"}
+
+
+def outbox(event_id: str) -> dict[str, str]:
+    return {"pk": f"OUTBOX#{event_id}", "sk": "OUTBOX"}
+
+
+def counter(name: str) -> dict[str, str]:
+    return {"pk": f"COUNTER#{name}", "sk": "COUNTER"}
+
+
+def audit(ticket_id: int, at: str, event_id: str) -> dict[str, str]:
+    return {"pk": f"TICKET#{ticket_id}", "sk": f"AUDIT#{at}#{event_id[:8]}"}
+
+
+def month_bucket(created_at: str) -> str:
+    """The created-month partition of the all-tickets index ("CREATED#2026-11")."""
+    return f"CREATED#{created_at[:7]}"
+
+
+def ticket_index_keys(t: dict) -> dict[str, str]:
+    """The GSI attributes of a ticket item, derived from its fields (never set by hand)."""
+    order = f"{t['created_at']}#{int(t['id']):010d}"
+    keys = {
+        "gsi1pk": f"STATUS#{t['status']}", "gsi1sk": order,
+        "gsi2pk": f"CUSTOMER#{t['requester_id']}", "gsi2sk": order,
+        "gsi4pk": month_bucket(t["created_at"]), "gsi4sk": order,
+    }
+    if t.get("assignee_id"):
+        keys["gsi3pk"] = f"ASSIGNEE#{t['assignee_id']}"
+        keys["gsi3sk"] = order
+    return keys

@@ -1,0 +1,299 @@
+"""All DynamoDB access for tickets, conversations, messages, customers, audit and the outbox."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from chalicelib.domain.events import DomainEvent
+from chalicelib.errors import ConflictError
+from chalicelib.store import keys
+from chalicelib.store.dynamo import from_item, to_item, transaction_failed_on_condition, value
+from chalicelib.store.pagination import decode_cursor, encode_cursor
+
+_TICKET_FIELDS_HIDDEN = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk",
+                         "kind"}
+
+
+def _clean(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in from_item(item).items() if k not in _TICKET_FIELDS_HIDDEN}
+
+
+class DuplicateError(ConflictError):
+    """The thing was already written (a redelivered queue message, a retried request)."""
+
+
+class TicketStore:
+    """Tickets table access; every state change is one TransactWriteItems."""
+
+    def __init__(self, dynamodb: Any, table: str):
+        self._db = dynamodb
+        self._table = table
+
+    # ids -----------------------------------------------------------------------------------------
+    def allocate_ticket_id(self) -> int:
+        """The next human-friendly ticket number (one atomic counter update)."""
+        result = self._db.update_item(
+            TableName=self._table, Key=to_item(keys.counter("ticket")),
+            UpdateExpression="ADD #v :one", ExpressionAttributeNames={"#v": "value"},
+            ExpressionAttributeValues={":one": value(1)}, ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["value"]["N"])
+
+    # customers -----------------------------------------------------------------------------------
+    def create_customer(self, customer: dict[str, Any], identities: Iterable[tuple[str, str]]) -> None:
+        """Write a customer and its identities; DuplicateError if an identity already belongs to someone."""
+        items = [self._put({**keys.customer(customer["id"]), "kind": "customer", **customer})]
+        for channel, address in identities:
+            items.append(self._put({**keys.identity(channel, address), "kind": "identity", "channel": channel,
+                                    "address": address, "customer_id": customer["id"]}, must_be_new=True))
+        self._transact(items, "identity already belongs to a customer")
+
+    def get_customer(self, customer_id: str) -> dict[str, Any] | None:
+        """A customer profile, or None."""
+        item = self._db.get_item(TableName=self._table, Key=to_item(keys.customer(customer_id))).get("Item")
+        return _clean(item) if item else None
+
+    def customer_for_identity(self, channel: str, address: str) -> str | None:
+        """The customer id owning (channel, address), in one get."""
+        item = self._db.get_item(TableName=self._table, Key=to_item(keys.identity(channel, address)),
+                                 ProjectionExpression="customer_id").get("Item")
+        return from_item(item)["customer_id"] if item else None
+
+    # tickets -------------------------------------------------------------------------------------
+    def create_ticket(self, ticket: dict[str, Any], message: dict[str, Any], events: list[DomainEvent],
+                      audit: dict[str, Any]) -> None:
+        """Create ticket, conversation, first message, audit entry and outbox rows in one transaction.
+
+        Raises DuplicateError when the ticket exists already (a redelivered queue message).
+        """
+        conversation = {**keys.conversation(ticket["conversation_id"]), "kind": "conversation",
+                        "ticket_id": ticket["id"], "customer_id": ticket["requester_id"], "last_seq": message["seq"]}
+        items = [
+            self._put({**keys.ticket(ticket["id"]), "kind": "ticket", **ticket, **keys.ticket_index_keys(ticket)},
+                      must_be_new=True),
+            {"Put": {"TableName": self._table, "Item": to_item(conversation),
+                     "ConditionExpression": "attribute_not_exists(pk) OR last_seq = :zero",
+                     "ExpressionAttributeValues": {":zero": value(0)}}},
+            self._put({**keys.message(ticket["conversation_id"], message["seq"]), "kind": "message", **message}),
+            self._put({"pk": f"CONV#{ticket['conversation_id']}", "sk": f"MSGID#{message['id']}",
+                       "kind": "message_id", "seq": message["seq"]}),
+            self._put({**keys.audit(ticket["id"], audit["at"], audit["id"]), "kind": "audit", **audit}),
+            *self._outbox_puts(events),
+        ]
+        self._transact(items, f"ticket {ticket['id']} exists already")
+
+    def append_message(self, ticket: dict[str, Any], message: dict[str, Any], ticket_changes: dict[str, Any],
+                       events: list[DomainEvent], audit: dict[str, Any] | None = None) -> None:
+        """Add a message at the conversation's next sequence and update the ticket, in one transaction.
+
+        The ticket update is conditional on its version (optimistic locking) and the message on its id
+        being new, so a redelivered message is a DuplicateError and a race is a ConflictError.
+        """
+        conversation_id = ticket["conversation_id"]
+        seq = message["seq"]
+        changes = {**ticket_changes, "version": ticket["version"] + 1}
+        names = {f"#f{i}": k for i, k in enumerate(changes)}
+        values = {f":v{i}": value(v) for i, v in enumerate(changes.values())}
+        items = [
+            {"Update": {"TableName": self._table, "Key": to_item(keys.conversation(conversation_id)),
+                        "UpdateExpression": "SET last_seq = :seq",
+                        "ConditionExpression": "last_seq = :prev",
+                        "ExpressionAttributeValues": {":seq": value(seq), ":prev": value(seq - 1)}}},
+            self._put({**keys.message(conversation_id, seq), "kind": "message", **message}, must_be_new=True),
+            self._put({"pk": f"CONV#{conversation_id}", "sk": f"MSGID#{message['id']}", "kind": "message_id",
+                       "seq": seq}, must_be_new=True),
+            {"Update": {"TableName": self._table, "Key": to_item(keys.ticket(ticket["id"])),
+                        "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
+                        "ConditionExpression": "#ver = :expected",
+                        "ExpressionAttributeNames": {**names, "#ver": "version"},
+                        "ExpressionAttributeValues": {**values, ":expected": value(ticket["version"])}}},
+            *self._outbox_puts(events),
+        ]
+        if audit:
+            items.append(self._put({**keys.audit(ticket["id"], audit["at"], audit["id"]), "kind": "audit", **audit}))
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except self._db.exceptions.TransactionCanceledException as error:
+            reasons = transaction_failed_on_condition(error)
+            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+                raise DuplicateError(f"message {message['id']} was stored already") from None
+            if "ConditionalCheckFailed" in reasons:
+                raise ConflictError(f"ticket {ticket['id']} changed meanwhile; read it again and retry") from None
+            raise
+
+    def message_seq(self, conversation_id: str, message_id: str) -> int | None:
+        """The sequence number a message id was stored at, or None."""
+        item = self._db.get_item(TableName=self._table,
+                                 Key=to_item({"pk": f"CONV#{conversation_id}", "sk": f"MSGID#{message_id}"})).get("Item")
+        return from_item(item)["seq"] if item else None
+
+    def reserve_conversation(self, conversation_id: str, ticket_id: int, customer_id: str) -> None:
+        """Record who owns a conversation before its first message is ingested (so follow-ups can be checked)."""
+        self._db.put_item(TableName=self._table, Item=to_item({
+            **keys.conversation(conversation_id), "kind": "conversation", "ticket_id": ticket_id,
+            "customer_id": customer_id, "last_seq": 0}), ConditionExpression="attribute_not_exists(pk)")
+
+    def get_ticket(self, ticket_id: int) -> dict[str, Any] | None:
+        """One ticket, or None."""
+        item = self._db.get_item(TableName=self._table, Key=to_item(keys.ticket(ticket_id))).get("Item")
+        return _clean(item) if item else None
+
+    def get_tickets(self, ticket_ids: list[int]) -> list[dict[str, Any]]:
+        """Several tickets in one BatchGetItem (missing ones are left out)."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(ticket_ids), 100):
+            request = {self._table: {"Keys": [to_item(keys.ticket(i)) for i in ticket_ids[start:start + 100]]}}
+            while request:
+                result = self._db.batch_get_item(RequestItems=request)
+                found.extend(_clean(item) for item in result["Responses"].get(self._table, []))
+                request = result.get("UnprocessedKeys") or None
+        return found
+
+    def list_tickets(self, *, status: str | None = None, assignee_id: str | None = None,
+                     requester_id: str | None = None, limit: int = 25, cursor: str | None = None
+                     ) -> tuple[list[dict[str, Any]], str | None]:
+        """Tickets newest first from the index that fits the filter; returns (tickets, next cursor)."""
+        state = decode_cursor(cursor) or {}
+        if requester_id:
+            return self._query_index("gsi2", f"CUSTOMER#{requester_id}", limit, state, status=status)
+        if assignee_id:
+            return self._query_index("gsi3", f"ASSIGNEE#{assignee_id}", limit, state, status=status)
+        if status:
+            return self._query_index("gsi1", f"STATUS#{status}", limit, state)
+        return self._query_months(limit, state)
+
+    def _query_index(self, index: str, pk: str, limit: int, state: dict, status: str | None = None):
+        params: dict[str, Any] = {
+            "TableName": self._table, "IndexName": index.upper(),
+            "KeyConditionExpression": f"{index}pk = :pk", "ExpressionAttributeValues": {":pk": value(pk)},
+            "ScanIndexForward": False, "Limit": limit,
+        }
+        if status:
+            params["FilterExpression"] = "#s = :status"
+            params["ExpressionAttributeNames"] = {"#s": "status"}
+            params["ExpressionAttributeValues"][":status"] = value(status)
+        if state.get("key"):
+            params["ExclusiveStartKey"] = to_item(state["key"])
+        result = self._db.query(**params)
+        last = result.get("LastEvaluatedKey")
+        return [_clean(i) for i in result["Items"]], encode_cursor({"key": from_item(last)} if last else None)
+
+    def _query_months(self, limit: int, state: dict):
+        """Walk the created-month partitions from the newest back to the first ticket's month."""
+        first = self._counter_attribute("ticket", "first_month")
+        month = state.get("month") or _current_month()
+        start_key = state.get("key")
+        found: list[dict[str, Any]] = []
+        while first and month >= first and len(found) < limit:
+            params: dict[str, Any] = {
+                "TableName": self._table, "IndexName": "GSI4", "KeyConditionExpression": "gsi4pk = :pk",
+                "ExpressionAttributeValues": {":pk": value(f"CREATED#{month}")}, "ScanIndexForward": False,
+                "Limit": limit - len(found),
+            }
+            if start_key:
+                params["ExclusiveStartKey"] = to_item(start_key)
+            result = self._db.query(**params)
+            found.extend(_clean(i) for i in result["Items"])
+            last = result.get("LastEvaluatedKey")
+            if last:
+                start_key = from_item(last)
+                if len(found) >= limit:
+                    return found, encode_cursor({"month": month, "key": start_key})
+            else:
+                month, start_key = _previous_month(month), None
+        more = first and month >= first
+        return found, encode_cursor({"month": month, "key": start_key} if more else None)
+
+    def note_first_month(self, month: str) -> None:
+        """Remember the oldest created-month so listing knows where to stop (set once)."""
+        try:
+            self._db.update_item(
+                TableName=self._table, Key=to_item(keys.counter("ticket")),
+                UpdateExpression="SET first_month = :m",
+                ConditionExpression="attribute_not_exists(first_month) OR first_month > :m",
+                ExpressionAttributeValues={":m": value(month)},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            pass
+
+    def _counter_attribute(self, name: str, attribute: str) -> Any:
+        item = self._db.get_item(TableName=self._table, Key=to_item(keys.counter(name))).get("Item") or {}
+        return from_item(item).get(attribute)
+
+    # conversations and messages ------------------------------------------------------------------
+    def get_conversation(self, conversation_id: str) -> dict[str, Any] | None:
+        """The conversation's ticket id, customer id and last sequence number."""
+        item = self._db.get_item(TableName=self._table, Key=to_item(keys.conversation(conversation_id))).get("Item")
+        return _clean(item) if item else None
+
+    def messages(self, conversation_id: str, *, after_seq: int = 0, limit: int = 100,
+                 public_only: bool = False) -> list[dict[str, Any]]:
+        """Messages after a sequence number, oldest first, in one query."""
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
+            "ExpressionAttributeValues": {
+                ":pk": value(f"CONV#{conversation_id}"),
+                ":from": value(f"MSG#{after_seq + 1:010d}"), ":to": value("MSG#9999999999"),
+            },
+            "Limit": limit,
+        }
+        if public_only:
+            params["FilterExpression"] = "#p = :true"
+            params["ExpressionAttributeNames"] = {"#p": "public"}
+            params["ExpressionAttributeValues"][":true"] = value(True)
+        return [_clean(i) for i in self._db.query(**params)["Items"]]
+
+    def audit(self, ticket_id: int, limit: int = 200) -> list[dict[str, Any]]:
+        """A ticket's audit trail, oldest first."""
+        result = self._db.query(
+            TableName=self._table, KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
+            ExpressionAttributeValues={":pk": value(f"TICKET#{ticket_id}"), ":a": value("AUDIT#")}, Limit=limit,
+        )
+        return [_clean(i) for i in result["Items"]]
+
+    # outbox --------------------------------------------------------------------------------------
+    def pending_outbox(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Outbox rows not yet published, oldest first (the clock's safety net)."""
+        result = self._db.query(
+            TableName=self._table, IndexName="GSI1", KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": value("OUTBOX")}, Limit=limit,
+        )
+        return [_clean(i) for i in result["Items"]]
+
+    def delete_outbox(self, event_ids: list[str]) -> None:
+        """Remove published outbox rows."""
+        for start in range(0, len(event_ids), 25):
+            request = {self._table: [{"DeleteRequest": {"Key": to_item(keys.outbox(e))}}
+                                     for e in event_ids[start:start + 25]]}
+            while request:
+                request = self._db.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
+
+    # helpers -------------------------------------------------------------------------------------
+    def _outbox_puts(self, events: list[DomainEvent]) -> list[dict[str, Any]]:
+        return [self._put({**keys.outbox(e.id), "kind": "outbox", "gsi1pk": "OUTBOX", "gsi1sk": e.occurred_at,
+                           **e.to_dict()}) for e in events]
+
+    def _put(self, data: dict[str, Any], must_be_new: bool = False) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self._table, "Item": to_item(data)}
+        if must_be_new:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        return {"Put": put}
+
+    def _transact(self, items: list[dict[str, Any]], duplicate_message: str) -> None:
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except self._db.exceptions.TransactionCanceledException as error:
+            if "ConditionalCheckFailed" in transaction_failed_on_condition(error):
+                raise DuplicateError(duplicate_message) from None
+            raise
+
+
+def _current_month() -> str:
+    from chalicelib.clock import iso, now
+
+    return iso(now())[:7]
+
+
+def _previous_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"

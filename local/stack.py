@@ -1,0 +1,196 @@
+"""The whole product on one machine: moto, the template's resources, gateway, pollers, clock, demo data."""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from local.cfn import load_template
+from local.resources import TEMPLATE, create_resources
+
+REPO = Path(__file__).resolve().parents[1]
+REGION = "us-east-1"
+log = logging.getLogger("parley.local")
+
+
+class LocalStack:
+    """Starts and stops every local piece; the same class serves `make run` and the functional tests."""
+
+    def __init__(self, *, port: int = 8000, moto_port: int = 4566, host: str = "127.0.0.1",
+                 data_dir: Path | None = REPO / ".local", seed: bool = True, clock_seconds: float = 60.0):
+        self.port, self.moto_port, self.host = port, moto_port, host
+        self.url = f"http://{host}:{port}"
+        self.moto_url = f"http://{host}:{moto_port}"
+        self.data_dir, self.seed, self.clock_seconds = data_dir, seed, clock_seconds
+        self.stop_event = threading.Event()
+        self.pollers: list[Any] = []
+        self.clock: Any = None
+        self.environment: dict[str, str] = {}
+        self._moto: Any = None
+        self._server: Any = None
+        self._saver: threading.Thread | None = None
+        self.ready = False
+
+    # start -----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Bring everything up; returns once the gateway answers."""
+        self._aws_environment()
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
+        self._moto.start()
+        overrides = {k: v for k, v in os.environ.items()}
+        env, creator = create_resources(self.moto_url, REGION, overrides)
+        pool = env["USER_POOL_ID"]
+        env.update({
+            "PARLEY_STAGE": "local",
+            "JWKS_URL": f"{self.moto_url}/{pool}/.well-known/jwks.json",
+            "JWT_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{pool}",
+            "WEBSOCKET_ENDPOINT": self.url,
+            "PUBLIC_URL": self.url,
+        })
+        self.environment = env
+        os.environ.update(env)
+        self._restore(creator)
+        sys.path.insert(0, str(REPO)) if str(REPO) not in sys.path else None
+        app_module = importlib.import_module("app")
+        app_module.app.websocket_api.session = _boto_session()
+        app_module.app.websocket_api._endpoint = self.url  # send()/close() reach the local @connections API
+        self._start_pollers(app_module, creator)
+        self._start_gateway(app_module)
+        if self.seed:
+            self._seed()
+        if self.data_dir:
+            self._saver = threading.Thread(target=self._save_periodically, name="saver", daemon=True)
+            self._saver.start()
+        self.ready = True
+
+    def _aws_environment(self) -> None:
+        for name, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+                            "AWS_ENDPOINT_URL": self.moto_url, "POWERTOOLS_TRACE_DISABLED": "true",
+                            "POWERTOOLS_METRICS_NAMESPACE": "Parley", "POWERTOOLS_SERVICE_NAME": "parley",
+                            "POWERTOOLS_DEV": "false"}.items():
+            os.environ[name] = value
+        os.environ["AWS_ENDPOINT_URL"] = self.moto_url
+
+    def _start_pollers(self, app_module: Any, creator: Any) -> None:
+        from local.pollers import Clock, QueuePoller
+
+        template = load_template(TEMPLATE)
+        sqs = creator.client("sqs")
+        for source in app_module.app.event_sources:
+            kind = type(source).__name__
+            if kind == "SQSEventConfig":
+                queue = _queue_for_function(template, source.name)
+                self.pollers.append(QueuePoller(
+                    sqs, creator.resolver.ref(queue), creator.resolver.get_att(queue, "Arn"),
+                    getattr(app_module, source.name), source.name, source.batch_size, REGION, self.stop_event))
+        schedules = {s.name: getattr(app_module, s.name) for s in app_module.app.event_sources
+                     if type(s).__name__ == "ScheduledEventConfig"}
+        self.clock = Clock(schedules, self.clock_seconds, REGION, self.stop_event)
+        for thread in (*self.pollers, self.clock):
+            thread.start()
+
+    def _start_gateway(self, app_module: Any) -> None:
+        import uvicorn
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+        from starlette.concurrency import run_in_threadpool
+
+        from local.gateway import Gateway
+
+        async def tick(request: Any) -> JSONResponse:
+            return JSONResponse(await run_in_threadpool(self.clock.tick), media_type="application/json")
+
+        async def health(request: Any) -> JSONResponse:
+            public = {k: v for k, v in self.environment.items() if "SECRET" not in k and "TOKEN" not in k}
+            return JSONResponse({"ok": self.ready, "url": self.url, "moto_url": self.moto_url, "resources": public},
+                                status_code=200 if self.ready else 503)
+
+        extra = [Route("/_local/clock/tick", tick, methods=["POST"]), Route("/_local/health", health)]
+        gateway = Gateway(app_module, f"{self.host}:{self.port}", extra)
+        config = uvicorn.Config(gateway.asgi, host=self.host, port=self.port, log_level="warning",
+                                ws="websockets-sansio", lifespan="off", timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        thread = threading.Thread(target=self._server.run, name="gateway", daemon=True)
+        thread.start()
+        while not self._server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"the gateway could not start on {self.url} (is the port in use?)")
+            self.stop_event.wait(0.05)
+
+    def _seed(self) -> None:
+        from chalicelib.bootstrap import client
+        from local.seed import seed_logins, seed_profiles
+
+        seed_logins(client("cognito-idp"), self.environment["USER_POOL_ID"])
+        seed_profiles()
+
+    # persistence -----------------------------------------------------------------------------------
+    @property
+    def _snapshot(self) -> Path | None:
+        return self.data_dir / "dynamodb.json" if self.data_dir else None
+
+    def _tables(self) -> list[str]:
+        return [self.environment[k] for k in ("TICKETS_TABLE", "AGENTS_TABLE", "CONNECTIONS_TABLE")]
+
+    def _restore(self, creator: Any) -> None:
+        if self._snapshot:
+            from local import state
+
+            count = state.load(creator.client("dynamodb"), self._snapshot)
+            if count:
+                log.info("restored %d items from %s", count, self._snapshot)
+
+    def save(self) -> None:
+        """Snapshot the tables now."""
+        if self._snapshot:
+            from chalicelib.bootstrap import client
+            from local import state
+
+            state.save(client("dynamodb"), self._tables(), self._snapshot)
+
+    def _save_periodically(self) -> None:
+        while not self.stop_event.wait(15):
+            try:
+                self.save()
+            except Exception:
+                log.exception("saving local data failed")
+
+    # stop ------------------------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Stop pollers and clock, save data, stop the gateway and moto."""
+        self.stop_event.set()
+        for thread in self.pollers:
+            thread.join(timeout=5)
+        try:
+            self.save()
+        except Exception:
+            log.exception("saving local data failed")
+        if self._server:
+            self._server.should_exit = True
+        if self._moto:
+            self._moto.stop()
+
+
+def _queue_for_function(template: dict[str, Any], function_name: str) -> str:
+    """The queue logical id the template wires to a Chalice SQS handler (by the handler's logical id)."""
+    logical_id = "".join(part.capitalize() for part in function_name.split("_"))
+    events = template["Resources"].get(logical_id, {}).get("Properties", {}).get("Events", {})
+    for event in events.values():
+        queue = event.get("Properties", {}).get("Queue", {})
+        sub = queue.get("Fn::Sub", "") if isinstance(queue, dict) else ""
+        if sub.startswith("${") and sub.endswith(".Arn}"):
+            return sub[2:-5]
+    raise RuntimeError(f"infra/template.yaml wires no queue to {function_name} ({logical_id}.Properties.Events)")
+
+
+def _boto_session() -> Any:
+    import boto3
+
+    return boto3.session.Session(region_name=REGION)
