@@ -1,7 +1,7 @@
 """Parley's Lambda entry points: a table of contents, one line per route or handler into chalicelib."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import auth, sdk, tickets
+from chalicelib.api import agents, auth, sdk, tickets
 from chalicelib.api.http import normalize_errors
 from chalicelib.realtime import handlers as ws
 
@@ -21,15 +21,45 @@ def agents_me():
     return auth.me(app.current_request)
 
 
+# Agents and departments ----------------------------------------------------------------------
+@app.route("/api/agents", methods=["GET"])
+def list_agents():
+    return agents.list_agents(app.current_request)
+
+
+@app.route("/api/agents/me/presence", methods=["PUT"])
+def agent_presence():
+    return agents.set_presence(app.current_request)
+
+
+@app.route("/api/agents/{agent_id}", methods=["PATCH"])
+def agent(agent_id):
+    return agents.update_agent(app.current_request, agent_id=agent_id)
+
+
+@app.route("/api/departments", methods=["GET", "POST"])
+def departments():
+    if app.current_request.method == "POST":
+        return agents.put_department(app.current_request)
+    return agents.list_departments(app.current_request)
+
+
 # Agent API: tickets ---------------------------------------------------------------------------
 @app.route("/api/tickets", methods=["GET"])
 def list_tickets():
     return tickets.list_tickets(app.current_request)
 
 
-@app.route("/api/tickets/{ticket_id}", methods=["GET"])
-def show_ticket(ticket_id):
+@app.route("/api/tickets/{ticket_id}", methods=["GET", "PATCH"])
+def ticket(ticket_id):
+    if app.current_request.method == "PATCH":
+        return tickets.update_ticket(app.current_request, ticket_id=ticket_id)
     return tickets.show_ticket(app.current_request, ticket_id=ticket_id)
+
+
+@app.route("/api/tickets/{ticket_id}/messages", methods=["POST"])
+def ticket_messages(ticket_id):
+    return tickets.add_message(app.current_request, ticket_id=ticket_id)
 
 
 # Customer API for the widget and SDKs ---------------------------------------------------------

@@ -17,7 +17,7 @@ DEMO_AGENTS = [
 ]
 
 DEMO_DEPARTMENTS = [
-    {"name": "Support", "strategy": "least_busy", "max_per_agent": 0, "include_offline": False},
+    {"name": "Support", "strategy": "least_busy", "include_offline": False},
     {"name": "Billing", "strategy": "round_robin", "max_per_agent": 10, "include_offline": False},
 ]
 

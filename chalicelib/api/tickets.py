@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.http import endpoint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.http import endpoint, read_json
 from chalicelib.api.tokens import Principal
 from chalicelib.domain.tickets import STATUSES, one_of
 from chalicelib.errors import NotFoundError, ValidationError
+
+MAX_MESSAGE_CHARS = 64_000
 
 
 def _ticket_id(raw: str) -> int:
@@ -56,3 +60,54 @@ def show_ticket(request: Any, principal: Principal, ticket_id: str) -> dict[str,
                              for t in others if t["id"] != ticket["id"]],
     }
 
+
+
+class TicketChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str | None = None
+    priority: str | None = None
+    type: str | None = None
+    assignee_id: str | None = None
+    department: str | None = None
+    tags: list[str] | None = Field(default=None, max_length=50)
+    custom_fields: dict[str, Any] | None = None
+    subject: str | None = None
+
+
+class NewMessage(BaseModel):
+    body: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    public: bool = True
+
+
+def _if_match(request: Any) -> int | None:
+    raw = (request.headers or {}).get("if-match")
+    if raw is None:
+        return None
+    digits = raw.strip().removeprefix("W/").strip('"')
+    if not digits.isdigit():
+        raise ValidationError("If-Match must be the ticket's version number, e.g. If-Match: 3")
+    return int(digits)
+
+
+@endpoint(auth="agent")
+def update_ticket(request: Any, principal: Principal, ticket_id: str) -> dict[str, Any]:
+    """Change status, priority, assignee, department, tags or fields; If-Match: <version> guards the write."""
+    from chalicelib.services.tickets import update_ticket as update
+
+    body = read_json(request, TicketChanges)
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise ValidationError(f"send at least one of {', '.join(TicketChanges.model_fields)}")
+    return {"ticket": update(principal, _ticket_id(ticket_id), changes, _if_match(request))}
+
+
+@endpoint(auth="agent")
+def add_message(request: Any, principal: Principal, ticket_id: str) -> tuple[int, dict[str, Any]]:
+    """A public reply (agents, admins) or an internal note ("public": false; light agents too)."""
+    from chalicelib.services.tickets import add_agent_message
+
+    body = read_json(request, NewMessage)
+    if not body.body.strip():
+        raise ValidationError("body: must contain some text")
+    return 201, {"message": add_agent_message(principal, _ticket_id(ticket_id), body.body, body.public)}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.errors import NotFoundError
 from chalicelib.store.dynamo import from_item, to_item, value
 from chalicelib.store.tickets import DuplicateError
 
@@ -51,7 +52,7 @@ class AgentStore:
     def get_agent(self, agent_id: str) -> dict[str, Any] | None:
         """One agent, or None."""
         item = self._db.get_item(TableName=self._table, Key=to_item(_agent_key(agent_id))).get("Item")
-        return _clean(item) if item else None
+        return {k: v for k, v in _clean(item).items() if not k.startswith("gsi")} if item else None
 
     def agent_id_for_email(self, email: str) -> str | None:
         """The agent id registered for an email address, in one get."""
@@ -66,17 +67,38 @@ class AgentStore:
                                   "ExpressionAttributeValues": {":pk": value("AGENTS")}}
         while True:
             result = self._db.query(**params)
-            agents.extend(_clean(i) for i in result["Items"])
+            agents.extend({k: v for k, v in _clean(i).items() if not k.startswith("gsi")} for i in result["Items"])
             if "LastEvaluatedKey" not in result:
-                return [{k: v for k, v in a.items() if not k.startswith("gsi")} for a in agents]
+                return agents
             params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+
+    def update_agent(self, agent_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Set top-level fields of an existing agent; returns the agent after the change."""
+        names = {f"#f{i}": k for i, k in enumerate(changes)}
+        values = {f":v{i}": value(v) for i, v in enumerate(changes.values())}
+        try:
+            result = self._db.update_item(
+                TableName=self._table, Key=to_item(_agent_key(agent_id)),
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
+                ConditionExpression="attribute_exists(pk)", ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values, ReturnValues="ALL_NEW")
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise NotFoundError(f"agent {agent_id} not found") from None
+        return {k: v for k, v in _clean(result["Attributes"]).items() if not k.startswith("gsi")}
+
+    def list_departments(self) -> list[dict[str, Any]]:
+        """Every department, by name (one query)."""
+        result = self._db.query(TableName=self._table, IndexName="GSI1", KeyConditionExpression="gsi1pk = :pk",
+                                ExpressionAttributeValues={":pk": value("DEPARTMENTS")})
+        return [{k: v for k, v in _clean(i).items() if not k.startswith("gsi")} for i in result["Items"]]
 
     def put_department(self, department: dict[str, Any]) -> None:
         """Create or replace a department."""
-        self._db.put_item(TableName=self._table, Item=to_item({**_department_key(department["name"]),
-                                                               "kind": "department", **department}))
+        self._db.put_item(TableName=self._table, Item=to_item({
+            **_department_key(department["name"]), "kind": "department", "gsi1pk": "DEPARTMENTS",
+            "gsi1sk": department["name"].lower(), **department}))
 
     def get_department(self, name: str) -> dict[str, Any] | None:
         """One department by name (case-insensitive), or None."""
         item = self._db.get_item(TableName=self._table, Key=to_item(_department_key(name))).get("Item")
-        return _clean(item) if item else None
+        return {k: v for k, v in _clean(item).items() if not k.startswith("gsi")} if item else None

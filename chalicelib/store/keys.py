@@ -50,4 +50,14 @@ def ticket_index_keys(t: dict) -> dict[str, str]:
     if t.get("assignee_id"):
         keys["gsi3pk"] = f"ASSIGNEE#{t['assignee_id']}"
         keys["gsi3sk"] = order
+    elif t["status"] in ("new", "open"):
+        from chalicelib.domain.routing.queue import queue_sort_key
+
+        keys["gsi3pk"] = queue(t.get("department"))
+        keys["gsi3sk"] = queue_sort_key(t)
     return keys
+
+
+def queue(department: str | None) -> str:
+    """The waiting-queue partition of a department (tickets without one wait in the general queue)."""
+    return f"QUEUE#{(department or '').lower()}"

@@ -17,6 +17,12 @@ def _clean(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in from_item(item).items() if k not in _TICKET_FIELDS_HIDDEN}
 
 
+def stale_ticket_error(ticket_id: int, expected_version: int) -> ConflictError:
+    """The 409 for a write based on an old version of a ticket."""
+    return ConflictError(f"ticket {ticket_id} was changed by someone else (version is no longer "
+                         f"{expected_version}); reload it and try again")
+
+
 class DuplicateError(ConflictError):
     """The thing was already written (a redelivered queue message, a retried request)."""
 
@@ -91,6 +97,8 @@ class TicketStore:
         conversation_id = ticket["conversation_id"]
         seq = message["seq"]
         changes = {**ticket_changes, "version": ticket["version"] + 1}
+        if "status" in ticket_changes:  # keep the status index in step
+            changes["gsi1pk"] = f"STATUS#{ticket_changes['status']}"
         names = {f"#f{i}": k for i, k in enumerate(changes)}
         values = {f":v{i}": value(v) for i, v in enumerate(changes.values())}
         items = [
@@ -117,7 +125,7 @@ class TicketStore:
             if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
                 raise DuplicateError(f"message {message['id']} was stored already") from None
             if "ConditionalCheckFailed" in reasons:
-                raise ConflictError(f"ticket {ticket['id']} changed meanwhile; read it again and retry") from None
+                raise stale_ticket_error(ticket["id"], ticket["version"]) from None
             raise
 
     def message_seq(self, conversation_id: str, message_id: str) -> int | None:
@@ -131,6 +139,33 @@ class TicketStore:
         self._db.put_item(TableName=self._table, Item=to_item({
             **keys.conversation(conversation_id), "kind": "conversation", "ticket_id": ticket_id,
             "customer_id": customer_id, "last_seq": 0}), ConditionExpression="attribute_not_exists(pk)")
+
+    def save_ticket(self, ticket: dict[str, Any], expected_version: int, events: list[DomainEvent],
+                    audit: dict[str, Any] | None, extra: list[dict[str, Any]] | None = None) -> None:
+        """Replace a ticket if its stored version is expected_version, with its audit entry and outbox rows.
+
+        ConflictError when someone else changed it first (optimistic locking: never a lost write).
+        extra: further transaction items (e.g. an agent's capacity update) that must commit with it.
+        """
+        items = [
+            {"Put": {"TableName": self._table,
+                     "Item": to_item({**keys.ticket(ticket["id"]), "kind": "ticket", **ticket,
+                                      **keys.ticket_index_keys(ticket)}),
+                     "ConditionExpression": "#ver = :expected",
+                     "ExpressionAttributeNames": {"#ver": "version"},
+                     "ExpressionAttributeValues": {":expected": value(expected_version)}}},
+            *self._outbox_puts(events),
+            *(extra or []),
+        ]
+        if audit:
+            items.append(self._put({**keys.audit(ticket["id"], audit["at"], audit["id"]), "kind": "audit", **audit}))
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except self._db.exceptions.TransactionCanceledException as error:
+            reasons = transaction_failed_on_condition(error)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise stale_ticket_error(ticket["id"], expected_version) from None
+            raise
 
     def get_ticket(self, ticket_id: int) -> dict[str, Any] | None:
         """One ticket, or None."""
@@ -202,6 +237,25 @@ class TicketStore:
                 month, start_key = _previous_month(month), None
         more = first and month >= first
         return found, encode_cursor({"month": month, "key": start_key} if more else None)
+
+    def queue_length(self, department: str | None) -> int:
+        """How many tickets wait, unassigned, in a department's queue (one COUNT query)."""
+        params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI3", "Select": "COUNT",
+                                  "KeyConditionExpression": "gsi3pk = :pk",
+                                  "ExpressionAttributeValues": {":pk": value(keys.queue(department))}}
+        count = 0
+        while True:
+            result = self._db.query(**params)
+            count += result["Count"]
+            if "LastEvaluatedKey" not in result:
+                return count
+            params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+
+    def waiting(self, department: str | None, limit: int = 50) -> list[dict[str, Any]]:
+        """The next waiting tickets of a department's queue: priority first, then oldest (one query)."""
+        result = self._db.query(TableName=self._table, IndexName="GSI3", KeyConditionExpression="gsi3pk = :pk",
+                                ExpressionAttributeValues={":pk": value(keys.queue(department))}, Limit=limit)
+        return [_clean(i) for i in result["Items"]]
 
     def note_first_month(self, month: str) -> None:
         """Remember the oldest created-month so listing knows where to stop (set once)."""

@@ -1,0 +1,138 @@
+"""Agent-side ticket use cases: update fields, reply publicly, add internal notes."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from chalicelib.api.tokens import Principal
+from chalicelib.clock import iso, now
+from chalicelib.domain import events as ev
+from chalicelib.domain.tickets import PRIORITIES, TYPES, check_transition, one_of
+from chalicelib.errors import ForbiddenError, NotFoundError, ValidationError
+from chalicelib.store.tickets import stale_ticket_error
+
+EDITABLE = ("status", "priority", "type", "assignee_id", "department", "tags", "custom_fields", "subject")
+MAX_TAGS = 50
+
+
+def load_ticket(ticket_id: int) -> dict[str, Any]:
+    """A ticket or NotFoundError."""
+    from chalicelib.bootstrap import ticket_store
+
+    ticket = ticket_store().get_ticket(ticket_id)
+    if ticket is None:
+        raise NotFoundError(f"ticket {ticket_id} not found")
+    return ticket
+
+
+def normalize_tags(tags: Any) -> list[str]:
+    """Tags as Zendesk keeps them: lowercase words, spaces become underscores, unique, in order."""
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ValidationError("tags must be a list of strings")
+    seen: list[str] = []
+    for tag in tags:
+        clean = "_".join(tag.strip().lower().split())
+        if not clean:
+            continue
+        if len(clean) > 80:
+            raise ValidationError(f"tag '{clean[:20]}…' is longer than 80 characters")
+        if clean not in seen:
+            seen.append(clean)
+    if len(seen) > MAX_TAGS:
+        raise ValidationError(f"a ticket can have at most {MAX_TAGS} tags")
+    return seen
+
+
+def _validated(ticket: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    from chalicelib.bootstrap import agent_store
+
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(f"cannot change {', '.join(sorted(unknown))}; editable fields are {', '.join(EDITABLE)}")
+    clean: dict[str, Any] = {}
+    for field, new in changes.items():
+        if field == "status":
+            check_transition(ticket["status"], new)
+        elif field == "priority":
+            one_of("priority", new, PRIORITIES)
+        elif field == "type" and new is not None:
+            one_of("type", new, TYPES)
+        elif field == "tags":
+            new = normalize_tags(new)
+        elif field == "assignee_id" and new is not None:
+            if not isinstance(new, str) or agent_store().get_agent(new) is None:
+                raise ValidationError(f"assignee_id '{new}' is not an agent")
+        elif field == "department" and new is not None:
+            department = agent_store().get_department(new) if isinstance(new, str) else None
+            if department is None:
+                raise ValidationError(f"department '{new}' does not exist")
+            new = department["name"]
+        elif field == "custom_fields" and not isinstance(new, dict):
+            raise ValidationError("custom_fields must be an object of field name to value")
+        elif field == "subject" and (not isinstance(new, str) or not new.strip() or len(new) > 250):
+            raise ValidationError("subject must be 1 to 250 characters")
+        if ticket.get(field) != new:
+            clean[field] = new
+    return clean
+
+
+def update_ticket(principal: Principal, ticket_id: int, changes: dict[str, Any],
+                  expected_version: int | None) -> dict[str, Any]:
+    """Apply field changes in one conditional write; 409 when expected_version is stale."""
+    from chalicelib.bootstrap import event_publisher, ticket_store
+
+    if principal.role == "light_agent":
+        raise ForbiddenError("light agents can add internal notes but cannot change tickets")
+    ticket = load_ticket(ticket_id)
+    if expected_version is not None and expected_version != ticket["version"]:
+        raise stale_ticket_error(ticket_id, expected_version)
+    clean = _validated(ticket, changes)
+    if not clean:
+        return ticket
+    at = iso(now())
+    updated = {**ticket, **clean, "updated_at": at, "version": ticket["version"] + 1}
+    if clean.get("status") == "solved":
+        updated["solved_at"] = at
+    diff = {field: [ticket.get(field), new] for field, new in clean.items()}
+    event = ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": updated, "changes": diff, "actor": principal.key}, at)
+    audit = {"id": event.id, "at": at, "actor": principal.key, "action": "ticket_updated", "detail": diff}
+    ticket_store().save_ticket(updated, ticket["version"], [event], audit)
+    event_publisher().publish([event.to_dict()])
+    return updated
+
+
+def add_agent_message(principal: Principal, ticket_id: int, body: str, public: bool) -> dict[str, Any]:
+    """A public reply or an internal note by an agent; light agents may only add notes."""
+    from chalicelib.bootstrap import agent_store, event_publisher, ticket_store
+
+    if public and principal.role == "light_agent":
+        raise ForbiddenError("light agents can add internal notes only; send it with \"public\": false")
+    store = ticket_store()
+    ticket = load_ticket(ticket_id)
+    if ticket["status"] == "closed":
+        raise ValidationError("ticket is closed; closed is final — create a follow-up ticket instead")
+    conversation = store.get_conversation(ticket["conversation_id"])
+    agent = agent_store().get_agent(principal.id) or {}
+    at = iso(now())
+    message = {"id": uuid.uuid4().hex, "seq": conversation["last_seq"] + 1, "ticket_id": ticket_id,
+               "author_type": "agent", "author_id": principal.id, "author_name": agent.get("name"),
+               "body": body, "public": public, "channel": ticket["channel"], "created_at": at}
+    changes: dict[str, Any] = {"updated_at": at}
+    if public:
+        changes["last_agent_message_at"] = at
+        if not ticket.get("first_reply_at"):
+            changes["first_reply_at"] = at
+        if ticket["status"] == "new":
+            changes["status"] = "open"
+    events = [ev.DomainEvent(ev.MESSAGE_ADDED, {"ticket_id": ticket_id, "conversation_id": ticket["conversation_id"],
+                                                "customer_id": ticket["requester_id"], "message": message}, at)]
+    audit = {"id": events[0].id, "at": at, "actor": principal.key,
+             "action": "public_reply" if public else "internal_note", "detail": {"message_id": message["id"]}}
+    if "status" in changes:
+        events.append(ev.DomainEvent(ev.TICKET_UPDATED, {
+            "ticket": {**ticket, **changes, "version": ticket["version"] + 1},
+            "changes": {"status": [ticket["status"], "open"]}, "actor": principal.key}, at))
+    store.append_message(ticket, message, changes, events, audit)
+    event_publisher().publish([e.to_dict() for e in events])
+    return message
+
