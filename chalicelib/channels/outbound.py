@@ -1,0 +1,397 @@
+"""Sending a reply on a messaging channel: one interface over every provider's send API.
+
+`build_send_request` turns (channel, to, text, config) into the provider's
+HTTP request; `parse_send_response` reads the provider's answer into a
+SendResult (its message id, or an error a person can act on); `send` applies
+the retry policy (429, 5xx and network errors are retried with exponential
+backoff and full jitter, honouring Retry-After) around an injectable sender
+and sleep; `deliver` does all three.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from chalicelib.channels import telegram
+from chalicelib.channels.http_sender import HttpRequest, HttpResponse, NetworkError, Sender
+from chalicelib.channels.inbound_message import to_e164, utc_now
+from chalicelib.errors import ValidationError
+
+__all__ = [
+    "ChannelConfig", "HttpRequest", "HttpResponse", "SendResult", "SendOutcome", "SENDABLE_CHANNELS",
+    "build_send_request", "parse_send_response", "should_retry", "backoff_seconds", "parse_retry_after",
+    "send", "deliver", "simulated_response",
+]
+
+SENDABLE_CHANNELS = ("whatsapp", "messenger", "instagram", "telegram", "sms")
+MAX_TEXT_LENGTH = {"whatsapp": 4096, "messenger": 2000, "instagram": 1000, "telegram": 4096, "sms": 1600}
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """Ids, tokens and secrets for the messaging channels; passed in, never read from the environment here."""
+
+    graph_api_version: str = "v21.0"
+    graph_api_base: str = "https://graph.facebook.com"
+    telegram_api_base: str = "https://api.telegram.org"
+    twilio_api_base: str = "https://api.twilio.com"
+    whatsapp_phone_number_id: str = ""
+    whatsapp_access_token: str = field(default="", repr=False)
+    messenger_page_access_token: str = field(default="", repr=False)
+    instagram_access_token: str = field(default="", repr=False)
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_secret_token: str = field(default="", repr=False)
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    twilio_from_number: str = ""
+    twilio_messaging_service_sid: str = ""
+    meta_app_secret: str = field(default="", repr=False)
+    meta_verify_token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The provider's verdict on one send: its message id, or why it refused."""
+
+    provider_message_id: str | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the provider accepted the message."""
+        return self.error is None and bool(self.provider_message_id)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What `send` ended with: the last response (None if the provider was never reached)."""
+
+    response: HttpResponse | None
+    attempts: int
+    delays: list[float] = field(default_factory=list)
+    error: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def gave_up(self) -> bool:
+        """True when the last answer was still worth retrying (or there was none)."""
+        return self.response is None or should_retry(self.response.status)
+
+
+# --- building requests -----------------------------------------------------
+
+
+def build_send_request(channel: str, *, to: str, text: str, config: ChannelConfig) -> HttpRequest:
+    """The HTTP request that sends `text` to `to` on `channel` with the provider's send API."""
+    if channel not in SENDABLE_CHANNELS:
+        raise ValidationError(f"channel {channel!r} cannot send messages; use one of {', '.join(SENDABLE_CHANNELS)}")
+    _check_text(channel, text)
+    builder = {
+        "whatsapp": _whatsapp_request,
+        "messenger": _meta_request,
+        "instagram": _meta_request,
+        "telegram": _telegram_request,
+        "sms": _twilio_request,
+    }[channel]
+    return builder(channel, str(to or "").strip(), text, config)
+
+
+def _check_text(channel: str, text: str) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError("the reply text is empty; write something to send")
+    limit = MAX_TEXT_LENGTH[channel]
+    if len(text) > limit:
+        raise ValidationError(
+            f"the reply is {len(text)} characters; {channel} allows at most {limit}: shorten or split it"
+        )
+
+
+def _require(value: str, setting: str, channel: str) -> str:
+    if not value:
+        raise ValidationError(f"{setting} is not configured; set it in the {channel} channel settings before sending")
+    return value
+
+
+def _json_request(url: str, payload: dict, headers: dict[str, str] | None = None) -> HttpRequest:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return HttpRequest("POST", url, {"Content-Type": "application/json", **(headers or {})}, body)
+
+
+def _graph_url(config: ChannelConfig, path: str) -> str:
+    version = config.graph_api_version.strip().lstrip("vV")
+    return f"{config.graph_api_base.rstrip('/')}/v{version}/{path}"
+
+
+def _whatsapp_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
+    number_id = _require(config.whatsapp_phone_number_id, "whatsapp_phone_number_id", channel)
+    token = _require(config.whatsapp_access_token, "whatsapp_access_token", channel)
+    phone = to_e164(to)
+    if not phone:
+        raise ValidationError(
+            f"{to!r} is not a phone number; WhatsApp needs one in international form, e.g. +15551234567"
+        )
+    payload = {"messaging_product": "whatsapp", "to": phone.lstrip("+"), "type": "text", "text": {"body": text}}
+    return _json_request(_graph_url(config, f"{number_id}/messages"), payload, {"Authorization": f"Bearer {token}"})
+
+
+def _meta_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
+    if channel == "instagram":
+        token = config.instagram_access_token or config.messenger_page_access_token
+        token = _require(token, "instagram_access_token", channel)
+    else:
+        token = _require(config.messenger_page_access_token, "messenger_page_access_token", channel)
+    if not to:
+        raise ValidationError(f"a {channel} reply needs the customer's scoped id (PSID/IGSID) as recipient")
+    payload = {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": {"text": text}}
+    return _json_request(_graph_url(config, "me/messages"), payload, {"Authorization": f"Bearer {token}"})
+
+
+def _telegram_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
+    token = _require(config.telegram_bot_token, "telegram_bot_token", channel)
+    if not to:
+        raise ValidationError("a telegram reply needs the chat id as recipient")
+    chat_id: int | str = int(to) if to.lstrip("-").isdigit() else to
+    url = f"{config.telegram_api_base.rstrip('/')}/bot{token}/sendMessage"
+    return _json_request(url, {"chat_id": chat_id, "text": text})
+
+
+def _twilio_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
+    sid = _require(config.twilio_account_sid, "twilio_account_sid", channel)
+    token = _require(config.twilio_auth_token, "twilio_auth_token", channel)
+    phone = to_e164(to)
+    if not phone:
+        raise ValidationError(f"{to!r} is not a phone number; SMS needs one in international form, e.g. +15551234567")
+    form = {"To": phone, "Body": text}
+    if config.twilio_messaging_service_sid:
+        form["MessagingServiceSid"] = config.twilio_messaging_service_sid
+    else:
+        form["From"] = _require(config.twilio_from_number, "twilio_from_number", channel)
+    credentials = base64.b64encode(f"{sid}:{token}".encode("utf-8")).decode("ascii")
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {credentials}"}
+    url = f"{config.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
+    return HttpRequest("POST", url, headers, urlencode(form).encode("utf-8"))
+
+
+# --- reading responses -----------------------------------------------------
+
+
+def parse_send_response(channel: str, status: int | None, body: bytes | str | dict | None) -> SendResult:
+    """Read a provider's answer to a send: the message id it assigned, or its error in words."""
+    data = _json_body(body)
+    if status is None:
+        return SendResult(None, "the provider could not be reached")
+    if channel == "whatsapp":
+        ids = [m.get("id") for m in data.get("messages", []) if isinstance(m, dict)]
+        found = ids[0] if ids else None
+    elif channel in ("messenger", "instagram"):
+        found = data.get("message_id")
+    elif channel == "telegram":
+        found = _telegram_id(data)
+    elif channel == "sms":
+        found = data.get("sid")
+    else:
+        raise ValidationError(f"channel {channel!r} cannot send messages; use one of {', '.join(SENDABLE_CHANNELS)}")
+    if 200 <= status < 300 and found:
+        return SendResult(str(found))
+    return SendResult(None, _error_text(status, data))
+
+
+def _json_body(body: bytes | str | dict | None) -> dict:
+    if isinstance(body, dict):
+        return body
+    if not body:
+        return {}
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return {"_text": (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body))[:300]}
+    return data if isinstance(data, dict) else {}
+
+
+def _telegram_id(data: dict) -> str | None:
+    result = data.get("result") if data.get("ok") else None
+    if not isinstance(result, dict) or "message_id" not in result:
+        return None
+    chat_id = (result.get("chat") or {}).get("id")
+    return telegram.provider_message_id(chat_id, result["message_id"])
+
+
+def _error_text(status: int, data: dict) -> str:
+    graph = data.get("error") if isinstance(data.get("error"), dict) else None
+    if graph:  # Graph API (WhatsApp, Messenger, Instagram)
+        details = (graph.get("error_data") or {}).get("details") if isinstance(graph.get("error_data"), dict) else None
+        text = f"{graph.get('code', '')} {graph.get('message', '')}".strip()
+        return f"HTTP {status}: {text}" + (f" ({details})" if details else "")
+    if "description" in data:  # Telegram
+        return f"HTTP {status}: {data.get('error_code', '')} {data['description']}".replace(":  ", ": ")
+    if "message" in data:  # Twilio
+        return f"HTTP {status}: {data.get('code', '')} {data['message']}".replace(":  ", ": ")
+    if "_text" in data:
+        return f"HTTP {status}: {data['_text']}"
+    return f"HTTP {status}: the provider's answer named no message id"
+
+
+# --- retry policy ----------------------------------------------------------
+
+
+def should_retry(status: int | None) -> bool:
+    """True for answers worth trying again: 429, any 5xx, or no answer at all (network error)."""
+    return status is None or status == 429 or 500 <= status <= 599
+
+
+def backoff_seconds(
+    attempt: int,
+    *,
+    retry_after: float | None = None,
+    base: float = 0.5,
+    cap: float = 20.0,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """How long to wait after the `attempt`-th failed try (1-based).
+
+    Exponential backoff with full jitter: a random time in [0, min(cap, base·2^(attempt-1))).
+    A provider's Retry-After is a floor: we never come back sooner than asked.
+    """
+    ceiling = min(cap, base * (2 ** max(attempt - 1, 0)))
+    delay = rand() * ceiling
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
+
+
+def parse_retry_after(value: str | None, *, now: Callable[[], datetime] = utc_now) -> float | None:
+    """Retry-After in seconds, from either form the header takes (delta-seconds or an HTTP date)."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max((when - now()).total_seconds(), 0.0)
+
+
+def _retry_after(response: HttpResponse, now: Callable[[], datetime]) -> float | None:
+    header = parse_retry_after(response.header("Retry-After"), now=now)
+    if header is not None:
+        return header
+    hinted = (_json_body(response.body).get("parameters") or {})  # Telegram's 429 body
+    value = hinted.get("retry_after") if isinstance(hinted, dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def send(
+    request: HttpRequest,
+    sender: Sender,
+    *,
+    max_attempts: int = 4,
+    sleep: Callable[[float], None] = time.sleep,
+    rand: Callable[[], float] = random.random,
+    base_delay: float = 0.5,
+    max_delay: float = 20.0,
+    now: Callable[[], datetime] = utc_now,
+) -> SendOutcome:
+    """Send with retries: 429, 5xx and network errors are retried up to `max_attempts` tries.
+
+    Returns at once on any other answer (success, or a 4xx that retrying cannot
+    fix). When the provider asks us to wait longer than `max_delay` (Retry-After),
+    gives up early and reports `retry_after`, so the caller can requeue the
+    message instead of holding a Lambda asleep.
+    """
+    if max_attempts < 1:
+        raise ValidationError(f"max_attempts must be at least 1, got {max_attempts}")
+    delays: list[float] = []
+    response: HttpResponse | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    for attempt in range(1, max_attempts + 1):
+        try:
+            response, error = sender(request), None
+        except NetworkError as failure:
+            response, error = None, failure.message
+        status = response.status if response is not None else None
+        if not should_retry(status):
+            return SendOutcome(response, attempt, delays)
+        retry_after = _retry_after(response, now) if response is not None else None
+        if attempt == max_attempts:
+            break
+        delay = backoff_seconds(attempt, retry_after=retry_after, base=base_delay, cap=max_delay, rand=rand)
+        if delay > max_delay:
+            return SendOutcome(response, attempt, delays, error or f"provider asked to wait {delay:.0f} s", delay)
+        delays.append(delay)
+        sleep(delay)
+    if response is not None:
+        error = f"HTTP {response.status} after {max_attempts} attempts"
+    else:
+        error = f"no answer after {max_attempts} attempts: {error}"
+    return SendOutcome(response, max_attempts, delays, error, retry_after)
+
+
+def deliver(
+    channel: str,
+    *,
+    to: str,
+    text: str,
+    config: ChannelConfig,
+    sender: Sender,
+    max_attempts: int = 4,
+    sleep: Callable[[float], None] = time.sleep,
+    rand: Callable[[], float] = random.random,
+) -> SendResult:
+    """Build, send (with retries) and read the answer: the whole outbound path for one reply."""
+    request = build_send_request(channel, to=to, text=text, config=config)
+    outcome = send(request, sender, max_attempts=max_attempts, sleep=sleep, rand=rand)
+    if outcome.response is None:
+        return SendResult(None, outcome.error or "the provider could not be reached")
+    result = parse_send_response(channel, outcome.response.status, outcome.response.body)
+    if result.error and outcome.gave_up:
+        return SendResult(None, f"{result.error} (gave up after {outcome.attempts} attempts)")
+    return result
+
+
+# --- local stand-in --------------------------------------------------------
+
+
+def simulated_response(request: HttpRequest) -> HttpResponse:
+    """A provider-shaped success answer for a request, for the local outbox (no network)."""
+    token = uuid.uuid4().hex[:16]
+    payload = _json_body(request.body) if request.body.startswith(b"{") else {}
+    if "/sendMessage" in request.url:
+        result = {
+            "message_id": int(token[:8], 16),
+            "chat": {"id": payload.get("chat_id")},
+            "date": int(time.time()),
+            "text": payload.get("text"),
+        }
+        return _json_response(200, {"ok": True, "result": result})
+    if "/Messages.json" in request.url:
+        return _json_response(201, {"sid": f"SM{token}{token}", "status": "queued"})
+    if payload.get("messaging_product") == "whatsapp":
+        to = payload.get("to")
+        return _json_response(200, {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": to}],
+            "messages": [{"id": f"wamid.local-{token}"}],
+        })
+    if "/me/messages" in request.url:
+        recipient = (payload.get("recipient") or {}).get("id")
+        return _json_response(200, {"recipient_id": recipient, "message_id": f"m_local-{token}"})
+    return _json_response(200, {})
+
+
+def _json_response(status: int, payload: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(status, json.dumps(payload).encode("utf-8"), {"Content-Type": "application/json"})
