@@ -36,8 +36,8 @@ def wait_for(condition: Callable[[], Any], timeout: float = 15.0, interval: floa
 class Stack:
     """A running local stack in a child process, as `make run` starts it."""
 
-    def __init__(self, url: str, moto_url: str, resources: dict[str, str], process: subprocess.Popen):
-        self.url, self.moto_url, self.resources, self.process = url, moto_url, resources, process
+    def __init__(self, url: str, moto_url: str, resources: dict[str, str], process: subprocess.Popen, log: Path):
+        self.url, self.moto_url, self.resources, self.process, self.log = url, moto_url, resources, process, log
         self.ws_url = url.replace("http://", "ws://") + "/ws"
         self._tokens: dict[str, str] = {}
 
@@ -62,6 +62,10 @@ class Stack:
         return boto3.client(service, region_name="us-east-1", endpoint_url=self.moto_url,
                             aws_access_key_id="local", aws_secret_access_key="local")
 
+    def log_text(self) -> str:
+        """What the stack has logged so far."""
+        return self.log.read_text(errors="replace")
+
     def tick(self) -> dict[str, Any]:
         """Fire the clock now."""
         return requests.post(f"{self.url}/_local/clock/tick", timeout=30).json()
@@ -71,7 +75,9 @@ class Stack:
 def stack() -> Stack:
     port, moto_port = free_port(), free_port()
     env = {**os.environ, "PARLEY_RETRY_SECONDS": "0.05", "PYTHONUNBUFFERED": "1"}
-    log = open(REPO / ".pytest_cache" / "stack.log", "w") if (REPO / ".pytest_cache").exists() else subprocess.DEVNULL
+    log_path = REPO / ".pytest_cache" / "stack.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "local", "--port", str(port), "--moto-port", str(moto_port), "--no-persist",
          "--clock-seconds", "3600"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -87,13 +93,14 @@ def stack() -> Stack:
             return None
 
     health = wait_for(healthy, timeout=90, interval=0.2, message="the local stack to start")
-    running = Stack(url, health["moto_url"], health["resources"], process)
+    running = Stack(url, health["moto_url"], health["resources"], process, log_path)
     yield running
     process.terminate()
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+    log.close()
 
 
 @pytest.fixture
