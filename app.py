@@ -1,7 +1,7 @@
 """Parley's Lambda entry points: a table of contents, one line per route or handler into chalicelib."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import agents, auth, sdk, tickets
+from chalicelib.api import agents, auth, channels, sdk, tickets
 from chalicelib.api.http import normalize_errors
 from chalicelib.realtime import handlers as ws
 
@@ -80,6 +80,42 @@ def sdk_messages(conversation_id):
     if app.current_request.method == "GET":
         return sdk.list_messages(app.current_request, conversation_id=conversation_id)
     return sdk.post_message(app.current_request, conversation_id=conversation_id)
+
+
+# Channel webhooks (signature checked, queued, answered at once) --------------------------------
+@app.route("/api/channels/whatsapp", methods=["GET", "POST"])
+def whatsapp_webhook():
+    return channels.whatsapp_webhook(app.current_request)
+
+
+@app.route("/api/channels/messenger", methods=["GET", "POST"])
+def messenger_webhook():
+    return channels.messenger_webhook(app.current_request)
+
+
+@app.route("/api/channels/instagram", methods=["GET", "POST"])
+def instagram_webhook():
+    return channels.instagram_webhook(app.current_request)
+
+
+@app.route("/api/channels/telegram", methods=["POST"])
+def telegram_webhook():
+    return channels.telegram_webhook(app.current_request)
+
+
+@app.route("/api/channels/twilio/sms", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def twilio_sms_webhook():
+    return channels.twilio_webhook(app.current_request)
+
+
+@app.route("/api/channels/twilio/voice", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def twilio_voice_webhook():
+    return channels.twilio_webhook(app.current_request)
+
+
+@app.route("/api/calls", methods=["POST"])
+def log_call():
+    return channels.log_call(app.current_request)
 
 
 # WebSockets ----------------------------------------------------------------------------------

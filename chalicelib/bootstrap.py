@@ -92,8 +92,36 @@ def websocket_sender():
     return ConnectionSender(client("apigatewaymanagementapi", settings().websocket_endpoint), connection_store())
 
 
+@lru_cache(maxsize=1)
+def watcher_store():
+    """Which agent connections follow which conversation (live chat fan-out)."""
+    from chalicelib.config import settings
+    from chalicelib.store.watchers import WatcherStore
+
+    return WatcherStore(client("dynamodb"), settings().connections_table)
+
+
+@lru_cache(maxsize=1)
+def live_chat_store():
+    """Read receipts on conversations and CSAT on customers."""
+    from chalicelib.config import settings
+    from chalicelib.store.live_chat import LiveChatStore
+
+    return LiveChatStore(client("dynamodb"), settings().tickets_table)
+
+
+@lru_cache(maxsize=1)
+def proactive_store():
+    """Proactive chat rules and visitors' page visits."""
+    from chalicelib.config import settings
+    from chalicelib.store.proactive import ProactiveStore
+
+    s = settings()
+    return ProactiveStore(client("dynamodb"), s.agents_table, s.tickets_table)
+
+
 def reset() -> None:
     """Forget every client and store (tests that switch endpoints call this)."""
     for cached in (client, ticket_store, agent_store, connection_store, event_publisher, inbound_queue,
-                   token_verifier, websocket_sender):
+                   token_verifier, websocket_sender, watcher_store, live_chat_store, proactive_store):
         cached.cache_clear()

@@ -97,7 +97,7 @@ def _cors_headers(request: Any) -> dict[str, str]:
     origin = (request.headers or {}).get("origin")
     if origin is None:
         return {}
-    if origin not in settings().allowed_origins:
+    if origin not in settings().allowed_origins and origin != settings().public_url.rstrip("/"):
         raise ForbiddenError(f"origin {origin} may not use this API; an admin can allow it")
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
             "Access-Control-Allow-Headers": "Authorization,Content-Type",

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.clock import iso, now
 from chalicelib.errors import NotFoundError
+from chalicelib.services.ingest import Contact
 
 
 def start_conversation(*, customer_id: str, body: str, channel: str, department: str | None,
@@ -15,14 +16,12 @@ def start_conversation(*, customer_id: str, body: str, channel: str, department:
 
     ticket_id = ticket_store().allocate_ticket_id()
     conversation_id = uuid.uuid4().hex
-    ticket_store().reserve_conversation(conversation_id, ticket_id, customer_id)
+    ticket_store().reserve_conversation(conversation_id, ticket_id, customer_id, channel)
     message_id = uuid.uuid4().hex
-    contact = {
-        "kind": "conversation_started", "ticket_id": ticket_id, "conversation_id": conversation_id,
-        "customer_id": customer_id, "channel": channel, "department": department, "metadata": metadata,
-        "message": {"id": message_id, "body": body, "created_at": iso(now())},
-    }
-    inbound_queue().send(contact, group_id=conversation_id, dedup_id=message_id)
+    contact = Contact(channel=channel, message_id=message_id, body=body, customer_id=customer_id,
+                      ticket_id=ticket_id, conversation_id=conversation_id, department=department,
+                      metadata=metadata, received_at=iso(now()), new_ticket_only=True)
+    inbound_queue().send(contact.to_dict(), group_id=conversation_id, dedup_id=message_id)
     return {"conversation_id": conversation_id, "ticket_id": ticket_id, "message_id": message_id}
 
 
@@ -31,12 +30,17 @@ def add_customer_message(*, customer_id: str, conversation_id: str, body: str,
     """Queue a customer's message on their own conversation (404 for anyone else's)."""
     from chalicelib.bootstrap import inbound_queue
 
-    own_conversation(customer_id, conversation_id)
+    conversation = own_conversation(customer_id, conversation_id)
     message_id = client_msg_id or uuid.uuid4().hex
-    contact = {"kind": "customer_message", "conversation_id": conversation_id, "customer_id": customer_id,
-               "message": {"id": message_id, "body": body, "created_at": iso(now())}}
-    inbound_queue().send(contact, group_id=conversation_id, dedup_id=message_id)
+    contact = Contact(channel=channel_of(conversation), message_id=message_id, body=body, customer_id=customer_id,
+                      conversation_id=conversation_id, received_at=iso(now()))
+    inbound_queue().send(contact.to_dict(), group_id=conversation_id, dedup_id=message_id)
     return {"conversation_id": conversation_id, "message_id": message_id}
+
+
+def channel_of(conversation: dict[str, Any]) -> str:
+    """The channel a conversation runs on (recorded when the API reserved it)."""
+    return conversation.get("channel") or "chat"
 
 
 def own_conversation(customer_id: str, conversation_id: str) -> dict[str, Any]:

@@ -1,11 +1,18 @@
-"""Ingest: turn a queued customer contact into a ticket or a message on an existing one."""
+"""Ingest: every customer contact, from any channel, becomes a message on the right ticket.
+
+A contact is resolved to its customer by identity, then the conversation style decides whether it
+joins the customer's latest ticket, reopens it, or starts a new (possibly linked) ticket. Each outcome
+is one DynamoDB transaction; a redelivered contact fails on its inbound marker and changes nothing.
+"""
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chalicelib.clock import iso, now
 from chalicelib.domain import events as ev
+from chalicelib.domain.conversation_styles import StyleSettings, on_customer_message
 from chalicelib.domain.tickets import Ticket, subject_from
 from chalicelib.errors import ValidationError
 from chalicelib.observability import logger, metrics
@@ -13,72 +20,166 @@ from chalicelib.store.keys import month_bucket
 from chalicelib.store.tickets import DuplicateError
 
 
+@dataclass
+class Contact:
+    """One customer message, normalized, as the inbound queue carries it."""
+
+    channel: str                                   # chat, sdk, email, whatsapp, messenger, ... phone
+    message_id: str                                # idempotency key: provider id, client id or Message-ID
+    body: str
+    customer_id: str | None = None                 # known (visitor token) ...
+    identity: list[str] | None = None              # ... or [identity channel, address] to resolve
+    customer_name: str | None = None
+    customer_email: str | None = None
+    subject: str | None = None
+    ticket_id: int | None = None                   # pre-allocated (widget/SDK) or threaded (email)
+    conversation_id: str | None = None
+    department: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    html: str | None = None
+    received_at: str | None = None
+    new_ticket_only: bool = False                  # the widget's "start a conversation": never append
+
+    def to_dict(self) -> dict[str, Any]:
+        """The queue form."""
+        return {"kind": "customer_message", **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Contact":
+        """Rebuild from the queue form; a wrong shape is a ValidationError (goes to the DLQ with the reason)."""
+        fields = {k: v for k, v in data.items() if k != "kind"}
+        unknown = set(fields) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValidationError(f"contact has unknown fields {', '.join(sorted(unknown))}")
+        try:
+            return cls(**fields)
+        except TypeError as error:
+            raise ValidationError(f"contact is incomplete: {error}") from None
+
+
 def handle_contact(contact: dict[str, Any]) -> None:
     """Process one contact from the inbound queue; a redelivered contact changes nothing."""
     kind = contact.get("kind")
-    handler = _HANDLERS.get(kind)
-    if handler is None:
-        raise ValidationError(f"contact kind '{kind}' is not one of {', '.join(_HANDLERS)}")
-    handler(contact)
+    if kind == "delivery_status":
+        from chalicelib.services.channel_inbound import apply_status
+
+        apply_status(contact)
+        return
+    if kind != "customer_message":
+        raise ValidationError(f"contact kind '{kind}' is not one of customer_message, delivery_status")
+    receive(Contact.from_dict(contact))
 
 
-def _conversation_started(contact: dict[str, Any]) -> None:
+def receive(contact: Contact) -> dict[str, Any]:
+    """Store a customer's message on the ticket its conversation style picks; returns that ticket."""
+    from chalicelib.bootstrap import ticket_store
+    from chalicelib.services.customers import resolve_customer
+
+    store = ticket_store()
+    customer_id = contact.customer_id
+    if customer_id is None:
+        if not contact.identity:
+            raise ValidationError("contact names neither customer_id nor identity")
+        customer_id = resolve_customer(store, contact.identity[0], contact.identity[1],
+                                       name=contact.customer_name, email=contact.customer_email)
+    latest, preallocated = _target(store, contact, customer_id)
+    if contact.new_ticket_only or latest is None:
+        return _create(contact, customer_id, ticket_id=preallocated, linked=None)
+    decision = on_customer_message(_style_settings(), latest, now())
+    if decision.action == "new_ticket":
+        return _create(contact, customer_id, ticket_id=None, linked=decision.linked_ticket_id)
+    return _append(contact, latest, reopen=decision.action == "reopen")
+
+
+def _target(store: Any, contact: Contact, customer_id: str) -> tuple[dict[str, Any] | None, int | None]:
+    """The ticket the contact addresses (or the customer's latest), and a pre-allocated id for a new one."""
+    if contact.conversation_id:
+        conversation = store.get_conversation(contact.conversation_id)
+        if conversation is None or conversation["customer_id"] != customer_id:
+            raise ValidationError(f"conversation {contact.conversation_id} is not this customer's")
+        if conversation["last_seq"] == 0:  # reserved by the API; its ticket is created now
+            return None, conversation["ticket_id"]
+        return store.get_ticket(conversation["ticket_id"]), None
+    if contact.ticket_id:
+        ticket = store.get_ticket(contact.ticket_id)
+        if ticket and ticket["requester_id"] == customer_id:
+            return ticket, None
+        return None, None  # a token for someone else's ticket: start a new one
+    return store.latest_ticket(contact.channel, customer_id), None
+
+
+def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked: int | None) -> dict[str, Any]:
     from chalicelib.bootstrap import event_publisher, ticket_store
 
     store = ticket_store()
     at = iso(now())
-    first = contact["message"]
+    settings = _style_settings()
+    conversation_id = contact.conversation_id or uuid.uuid4().hex
     ticket = Ticket(
-        id=int(contact["ticket_id"]), subject=contact.get("subject") or subject_from(first["body"]),
-        requester_id=contact["customer_id"], channel=contact["channel"],
-        conversation_id=contact["conversation_id"], created_at=at, updated_at=at,
-        description=first["body"], department=contact.get("department"),
-        custom_fields=contact.get("metadata") or {},
+        id=ticket_id or store.allocate_ticket_id(), subject=contact.subject or subject_from(contact.body),
+        requester_id=customer_id, channel=contact.channel, conversation_id=conversation_id, created_at=at,
+        updated_at=at, description=contact.body, department=contact.department, custom_fields=contact.metadata,
+        conversation_style=settings.channel_styles.get(contact.channel),
     ).to_dict()
-    message = _message(first, seq=1, ticket_id=ticket["id"], channel=ticket["channel"])
+    ticket.update(last_customer_message_at=at, via_followup_source_id=linked)
+    message = _message(contact, seq=1, ticket_id=ticket["id"])
     created = ev.DomainEvent(ev.TICKET_CREATED, {"ticket": ticket}, at)
-    added = ev.DomainEvent(ev.MESSAGE_ADDED, {"ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
-                                              "customer_id": ticket["requester_id"], "message": message}, at)
-    audit = {"id": created.id, "at": at, "actor": f"customer#{ticket['requester_id']}", "action": "ticket_created",
-             "detail": {"channel": ticket["channel"], "subject": ticket["subject"]}}
+    added = ev.DomainEvent(ev.MESSAGE_ADDED, _message_detail(ticket, message), at)
+    audit = {"id": created.id, "at": at, "actor": f"customer#{customer_id}", "action": "ticket_created",
+             "detail": {"channel": ticket["channel"], "subject": ticket["subject"], "linked_ticket_id": linked}}
     try:
-        store.create_ticket(ticket, message, [created, added], audit)
+        store.create_ticket(ticket, message, [created, added], audit, extra=[
+            store.inbound_marker(contact.channel, contact.message_id),
+            store.thread_put(contact.channel, customer_id, ticket["id"], conversation_id)])
     except DuplicateError:
-        logger.info("contact was processed already", extra={"ticket_id": ticket["id"]})
-        return
+        logger.info("contact was processed already", extra={"message_id": contact.message_id})
+        return ticket
     store.note_first_month(month_bucket(at).split("#")[1])
     metrics.add_metric(name="TicketsCreated", unit="Count", value=1)
     logger.info("ticket created", extra={"ticket_id": ticket["id"], "channel": ticket["channel"]})
     event_publisher().publish([created.to_dict(), added.to_dict()])
+    return ticket
 
 
-def _customer_message(contact: dict[str, Any]) -> None:
+def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool) -> dict[str, Any]:
     from chalicelib.bootstrap import event_publisher, ticket_store
 
     store = ticket_store()
-    conversation_id = contact["conversation_id"]
-    if store.message_seq(conversation_id, contact["message"]["id"]) is not None:
-        return
-    conversation = store.get_conversation(conversation_id)
-    if conversation is None:
-        raise ValidationError(f"conversation {conversation_id} does not exist")
-    ticket = store.get_ticket(conversation["ticket_id"])
     at = iso(now())
-    message = _message(contact["message"], seq=conversation["last_seq"] + 1, ticket_id=ticket["id"],
-                       channel=ticket["channel"])
-    added = ev.DomainEvent(ev.MESSAGE_ADDED, {"ticket_id": ticket["id"], "conversation_id": conversation_id,
-                                              "customer_id": conversation["customer_id"], "message": message}, at)
+    conversation = store.get_conversation(ticket["conversation_id"])
+    message = _message(contact, seq=conversation["last_seq"] + 1, ticket_id=ticket["id"])
+    changes: dict[str, Any] = {"updated_at": at, "last_customer_message_at": at}
+    events = [ev.DomainEvent(ev.MESSAGE_ADDED, _message_detail(ticket, message), at)]
+    audit = None
+    if reopen:
+        changes.update(status="open", close_at=None, solved_at=None)
+        diff = {"status": [ticket["status"], "open"]}
+        events.append(ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": {**ticket, **changes}, "changes": diff,
+                                                         "actor": f"customer#{ticket['requester_id']}"}, at))
+        audit = {"id": events[-1].id, "at": at, "actor": f"customer#{ticket['requester_id']}",
+                 "action": "ticket_reopened", "detail": diff}
     try:
-        store.append_message(ticket, message, {"updated_at": at, "last_customer_message_at": at}, [added])
+        updated = store.append_message(ticket, message, changes, events, audit,
+                                       extra=[store.inbound_marker(contact.channel, contact.message_id)])
     except DuplicateError:
-        return
-    event_publisher().publish([added.to_dict()])
+        logger.info("contact was processed already", extra={"message_id": contact.message_id})
+        return ticket
+    event_publisher().publish([e.to_dict() for e in events])
+    return updated
 
 
-def _message(source: dict[str, Any], *, seq: int, ticket_id: int, channel: str) -> dict[str, Any]:
-    return {"id": source.get("id") or uuid.uuid4().hex, "seq": seq, "ticket_id": ticket_id,
-            "author_type": "customer", "body": source["body"], "public": True, "channel": channel,
-            "created_at": source.get("created_at") or iso(now())}
+def _message(contact: Contact, *, seq: int, ticket_id: int) -> dict[str, Any]:
+    return {"id": contact.message_id, "seq": seq, "ticket_id": ticket_id, "author_type": "customer",
+            "body": contact.body, "html": contact.html, "public": True, "channel": contact.channel,
+            "attachments": contact.attachments or None, "created_at": contact.received_at or iso(now())}
 
 
-_HANDLERS = {"conversation_started": _conversation_started, "customer_message": _customer_message}
+def _message_detail(ticket: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
+    return {"ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
+            "customer_id": ticket["requester_id"], "channel": ticket["channel"], "message": message}
+
+
+def _style_settings() -> StyleSettings:
+    """The account's conversation style settings (defaults until an admin changes them)."""
+    return StyleSettings()

@@ -101,8 +101,12 @@ def update_ticket(principal: Principal, ticket_id: int, changes: dict[str, Any],
     return updated
 
 
-def add_agent_message(principal: Principal, ticket_id: int, body: str, public: bool) -> dict[str, Any]:
-    """A public reply or an internal note by an agent; light agents may only add notes."""
+def add_agent_message(principal: Principal, ticket_id: int, body: str, public: bool,
+                      message_id: str | None = None) -> dict[str, Any]:
+    """A public reply or an internal note by an agent; light agents may only add notes.
+
+    message_id (a client's id for the message) makes a re-send a DuplicateError instead of a second message.
+    """
     from chalicelib.bootstrap import agent_store, event_publisher, ticket_store
 
     if public and principal.role == "light_agent":
@@ -114,7 +118,7 @@ def add_agent_message(principal: Principal, ticket_id: int, body: str, public: b
     conversation = store.get_conversation(ticket["conversation_id"])
     agent = agent_store().get_agent(principal.id) or {}
     at = iso(now())
-    message = {"id": uuid.uuid4().hex, "seq": conversation["last_seq"] + 1, "ticket_id": ticket_id,
+    message = {"id": message_id or uuid.uuid4().hex, "seq": conversation["last_seq"] + 1, "ticket_id": ticket_id,
                "author_type": "agent", "author_id": principal.id, "author_name": agent.get("name"),
                "body": body, "public": public, "channel": ticket["channel"], "created_at": at}
     changes: dict[str, Any] = {"updated_at": at}

@@ -15,11 +15,11 @@ class ConnectionStore:
         self._db = dynamodb
         self._table = table
 
-    def add(self, connection_id: str, principal: str, connected_at: int) -> None:
-        """Record a new connection for principal."""
+    def add(self, connection_id: str, principal: str, connected_at: int, role: str | None = None) -> None:
+        """Record a new connection for principal (an agent's role is kept so frames need no lookup)."""
         self._db.put_item(TableName=self._table, Item=to_item({
             "connection_id": connection_id, "principal": principal, "connected_at": connected_at,
-            "expires_at": connected_at + CONNECTION_TTL_SECONDS,
+            "expires_at": connected_at + CONNECTION_TTL_SECONDS, "role": role,
         }))
 
     def get(self, connection_id: str) -> dict[str, Any] | None:

@@ -14,6 +14,22 @@ def message(conversation_id: str, seq: int) -> dict[str, str]:
     return {"pk": f"CONV#{conversation_id}", "sk": f"MSG#{seq:010d}"}
 
 
+def message_id(conversation_id: str, message_id: str) -> dict[str, str]:
+    return {"pk": f"CONV#{conversation_id}", "sk": f"MSGID#{message_id}"}
+
+
+def thread(channel: str, customer_id: str) -> dict[str, str]:
+    return {"pk": f"CUSTOMER#{customer_id}", "sk": f"THREAD#{channel}"}
+
+
+def inbound(channel: str, message_id: str) -> dict[str, str]:
+    return {"pk": f"INBOUND#{channel}#{message_id}", "sk": "INBOUND"}
+
+
+def provider(channel: str, provider_message_id: str) -> dict[str, str]:
+    return {"pk": f"SENT#{channel}#{provider_message_id}", "sk": "SENT"}
+
+
 def customer(customer_id: str) -> dict[str, str]:
     return {"pk": f"CUSTOMER#{customer_id}", "sk": "PROFILE"}
 

@@ -27,6 +27,13 @@ class DuplicateError(ConflictError):
     """The thing was already written (a redelivered queue message, a retried request)."""
 
 
+class CapacityError(ConflictError):
+    """A capacity claim lost a race: the agent has no room any more."""
+
+
+Tagged = tuple  # (transaction item, tag): the tag names the error its failed condition means
+
+
 class TicketStore:
     """Tickets table access; every state change is one TransactWriteItems."""
 
@@ -47,11 +54,12 @@ class TicketStore:
     # customers -----------------------------------------------------------------------------------
     def create_customer(self, customer: dict[str, Any], identities: Iterable[tuple[str, str]]) -> None:
         """Write a customer and its identities; DuplicateError if an identity already belongs to someone."""
-        items = [self._put({**keys.customer(customer["id"]), "kind": "customer", **customer})]
+        items: list[Tagged] = [(self._put({**keys.customer(customer["id"]), "kind": "customer", **customer}), None)]
         for channel, address in identities:
-            items.append(self._put({**keys.identity(channel, address), "kind": "identity", "channel": channel,
-                                    "address": address, "customer_id": customer["id"]}, must_be_new=True))
-        self._transact(items, "identity already belongs to a customer")
+            items.append((self._put({**keys.identity(channel, address), "kind": "identity", "channel": channel,
+                                     "address": address, "customer_id": customer["id"]}, must_be_new=True),
+                          "duplicate"))
+        self._transact(items, {})
 
     def get_customer(self, customer_id: str) -> dict[str, Any] | None:
         """A customer profile, or None."""
@@ -66,106 +74,124 @@ class TicketStore:
 
     # tickets -------------------------------------------------------------------------------------
     def create_ticket(self, ticket: dict[str, Any], message: dict[str, Any], events: list[DomainEvent],
-                      audit: dict[str, Any]) -> None:
+                      audit: dict[str, Any], extra: list[Tagged] = ()) -> None:
         """Create ticket, conversation, first message, audit entry and outbox rows in one transaction.
 
-        Raises DuplicateError when the ticket exists already (a redelivered queue message).
+        Raises DuplicateError when the ticket or an extra item marked "duplicate" exists already
+        (a redelivered contact), CapacityError when an extra "capacity" claim does not fit.
         """
-        conversation = {**keys.conversation(ticket["conversation_id"]), "kind": "conversation",
-                        "ticket_id": ticket["id"], "customer_id": ticket["requester_id"], "last_seq": message["seq"]}
-        items = [
-            self._put({**keys.ticket(ticket["id"]), "kind": "ticket", **ticket, **keys.ticket_index_keys(ticket)},
-                      must_be_new=True),
-            {"Put": {"TableName": self._table, "Item": to_item(conversation),
-                     "ConditionExpression": "attribute_not_exists(pk) OR last_seq = :zero",
-                     "ExpressionAttributeValues": {":zero": value(0)}}},
-            self._put({**keys.message(ticket["conversation_id"], message["seq"]), "kind": "message", **message}),
-            self._put({"pk": f"CONV#{ticket['conversation_id']}", "sk": f"MSGID#{message['id']}",
-                       "kind": "message_id", "seq": message["seq"]}),
-            self._put({**keys.audit(ticket["id"], audit["at"], audit["id"]), "kind": "audit", **audit}),
+        conversation_id = ticket["conversation_id"]
+        conversation = {**keys.conversation(conversation_id), "kind": "conversation", "ticket_id": ticket["id"],
+                        "customer_id": ticket["requester_id"], "channel": ticket["channel"],
+                        "last_seq": message["seq"]}
+        self._transact([
+            (self._put({**keys.ticket(ticket["id"]), "kind": "ticket", **ticket, **keys.ticket_index_keys(ticket)},
+                       must_be_new=True), "duplicate"),
+            ({"Put": {"TableName": self._table, "Item": to_item(conversation),  # reserved by the API, or new
+                      "ConditionExpression": "attribute_not_exists(pk) OR last_seq = :zero",
+                      "ExpressionAttributeValues": {":zero": value(0)}}}, "duplicate"),
+            (self._put({**keys.message(conversation_id, message["seq"]), "kind": "message", **message}), None),
+            (self._put({**keys.message_id(conversation_id, message["id"]), "kind": "message_id",
+                        "seq": message["seq"]}), None),
+            (self._audit_put(ticket["id"], audit), None),
             *self._outbox_puts(events),
-        ]
-        self._transact(items, f"ticket {ticket['id']} exists already")
+            *extra,
+        ], ticket)
 
     def append_message(self, ticket: dict[str, Any], message: dict[str, Any], ticket_changes: dict[str, Any],
-                       events: list[DomainEvent], audit: dict[str, Any] | None = None) -> None:
+                       events: list[DomainEvent], audit: dict[str, Any] | None = None,
+                       extra: list[Tagged] = ()) -> dict[str, Any]:
         """Add a message at the conversation's next sequence and update the ticket, in one transaction.
 
         The ticket update is conditional on its version (optimistic locking) and the message on its id
         being new, so a redelivered message is a DuplicateError and a race is a ConflictError.
+        Returns the ticket as written.
         """
         conversation_id = ticket["conversation_id"]
         seq = message["seq"]
-        changes = {**ticket_changes, "version": ticket["version"] + 1}
-        if "status" in ticket_changes:  # keep the status index in step
-            changes["gsi1pk"] = f"STATUS#{ticket_changes['status']}"
-        names = {f"#f{i}": k for i, k in enumerate(changes)}
-        values = {f":v{i}": value(v) for i, v in enumerate(changes.values())}
-        items = [
-            {"Update": {"TableName": self._table, "Key": to_item(keys.conversation(conversation_id)),
-                        "UpdateExpression": "SET last_seq = :seq",
-                        "ConditionExpression": "last_seq = :prev",
-                        "ExpressionAttributeValues": {":seq": value(seq), ":prev": value(seq - 1)}}},
-            self._put({**keys.message(conversation_id, seq), "kind": "message", **message}, must_be_new=True),
-            self._put({"pk": f"CONV#{conversation_id}", "sk": f"MSGID#{message['id']}", "kind": "message_id",
-                       "seq": seq}, must_be_new=True),
-            {"Update": {"TableName": self._table, "Key": to_item(keys.ticket(ticket["id"])),
-                        "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
-                        "ConditionExpression": "#ver = :expected",
-                        "ExpressionAttributeNames": {**names, "#ver": "version"},
-                        "ExpressionAttributeValues": {**values, ":expected": value(ticket["version"])}}},
+        updated = {**ticket, **ticket_changes, "version": ticket["version"] + 1}
+        self._transact([
+            ({"Update": {"TableName": self._table, "Key": to_item(keys.conversation(conversation_id)),
+                         "UpdateExpression": "SET last_seq = :seq", "ConditionExpression": "last_seq = :prev",
+                         "ExpressionAttributeValues": {":seq": value(seq), ":prev": value(seq - 1)}}}, "stale"),
+            (self._put({**keys.message(conversation_id, seq), "kind": "message", **message}, must_be_new=True),
+             "stale"),
+            (self._put({**keys.message_id(conversation_id, message["id"]), "kind": "message_id", "seq": seq},
+                       must_be_new=True), "duplicate"),
+            (self._ticket_put(updated, ticket["version"]), "stale"),
             *self._outbox_puts(events),
-        ]
-        if audit:
-            items.append(self._put({**keys.audit(ticket["id"], audit["at"], audit["id"]), "kind": "audit", **audit}))
-        try:
-            self._db.transact_write_items(TransactItems=items)
-        except self._db.exceptions.TransactionCanceledException as error:
-            reasons = transaction_failed_on_condition(error)
-            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
-                raise DuplicateError(f"message {message['id']} was stored already") from None
-            if "ConditionalCheckFailed" in reasons:
-                raise stale_ticket_error(ticket["id"], ticket["version"]) from None
-            raise
+            *([(self._audit_put(ticket["id"], audit), None)] if audit else []),
+            *extra,
+        ], ticket)
+        return updated
 
     def message_seq(self, conversation_id: str, message_id: str) -> int | None:
         """The sequence number a message id was stored at, or None."""
         item = self._db.get_item(TableName=self._table,
-                                 Key=to_item({"pk": f"CONV#{conversation_id}", "sk": f"MSGID#{message_id}"})).get("Item")
+                                 Key=to_item(keys.message_id(conversation_id, message_id))).get("Item")
         return from_item(item)["seq"] if item else None
 
-    def reserve_conversation(self, conversation_id: str, ticket_id: int, customer_id: str) -> None:
+    def reserve_conversation(self, conversation_id: str, ticket_id: int, customer_id: str, channel: str) -> None:
         """Record who owns a conversation before its first message is ingested (so follow-ups can be checked)."""
         self._db.put_item(TableName=self._table, Item=to_item({
             **keys.conversation(conversation_id), "kind": "conversation", "ticket_id": ticket_id,
-            "customer_id": customer_id, "last_seq": 0}), ConditionExpression="attribute_not_exists(pk)")
+            "customer_id": customer_id, "channel": channel, "last_seq": 0}),
+            ConditionExpression="attribute_not_exists(pk)")
 
     def save_ticket(self, ticket: dict[str, Any], expected_version: int, events: list[DomainEvent],
-                    audit: dict[str, Any] | None, extra: list[dict[str, Any]] | None = None) -> None:
+                    audit: dict[str, Any] | None, extra: list[Tagged] = ()) -> None:
         """Replace a ticket if its stored version is expected_version, with its audit entry and outbox rows.
 
         ConflictError when someone else changed it first (optimistic locking: never a lost write).
-        extra: further transaction items (e.g. an agent's capacity update) that must commit with it.
+        extra: further tagged transaction items (e.g. an agent's capacity claim) that commit with it.
         """
-        items = [
-            {"Put": {"TableName": self._table,
-                     "Item": to_item({**keys.ticket(ticket["id"]), "kind": "ticket", **ticket,
-                                      **keys.ticket_index_keys(ticket)}),
-                     "ConditionExpression": "#ver = :expected",
-                     "ExpressionAttributeNames": {"#ver": "version"},
-                     "ExpressionAttributeValues": {":expected": value(expected_version)}}},
+        self._transact([
+            (self._ticket_put(ticket, expected_version), "stale"),
             *self._outbox_puts(events),
-            *(extra or []),
-        ]
-        if audit:
-            items.append(self._put({**keys.audit(ticket["id"], audit["at"], audit["id"]), "kind": "audit", **audit}))
+            *([(self._audit_put(ticket["id"], audit), None)] if audit else []),
+            *extra,
+        ], {**ticket, "version": expected_version})
+
+    def thread_put(self, channel: str, customer_id: str, ticket_id: int, conversation_id: str) -> Tagged:
+        """The pointer to a customer's latest ticket on a channel (where their next message goes)."""
+        return (self._put({**keys.thread(channel, customer_id), "kind": "thread", "ticket_id": ticket_id,
+                           "conversation_id": conversation_id}), None)
+
+    def latest_ticket(self, channel: str, customer_id: str) -> dict[str, Any] | None:
+        """The customer's latest ticket on a channel, or None (two gets)."""
+        item = self._db.get_item(TableName=self._table, Key=to_item(keys.thread(channel, customer_id))).get("Item")
+        return self.get_ticket(from_item(item)["ticket_id"]) if item else None
+
+    def sent_marker(self, channel: str, provider_message_id: str, conversation_id: str, seq: int) -> Tagged:
+        """Remember which message a provider id belongs to, for its delivery receipts."""
+        return (self._put({**keys.provider(channel, provider_message_id), "kind": "sent",
+                           "conversation_id": conversation_id, "seq": seq}), None)
+
+    def record_delivery(self, channel: str, provider_message_id: str, status: str, at: str,
+                        error: str | None) -> bool:
+        """Set a sent message's delivery state (sent → delivered → read, or failed); False if unknown."""
+        item = self._db.get_item(TableName=self._table,
+                                 Key=to_item(keys.provider(channel, provider_message_id))).get("Item")
+        if not item:
+            return False
+        sent = from_item(item)
+        order = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
         try:
-            self._db.transact_write_items(TransactItems=items)
-        except self._db.exceptions.TransactionCanceledException as error:
-            reasons = transaction_failed_on_condition(error)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise stale_ticket_error(ticket["id"], expected_version) from None
-            raise
+            self._db.update_item(
+                TableName=self._table, Key=to_item(keys.message(sent["conversation_id"], sent["seq"])),
+                UpdateExpression="SET delivery = :status, delivery_rank = :rank, delivery_at = :at"
+                                 + (", delivery_error = :error" if error else ""),
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(delivery_rank) "
+                                    "OR delivery_rank < :rank)",
+                ExpressionAttributeValues={":status": value(status), ":rank": value(order.get(status, 0)),
+                                           ":at": value(at), **({":error": value(error)} if error else {})})
+        except self._db.exceptions.ConditionalCheckFailedException:
+            pass  # a receipt older than what we know (read arrives before delivered)
+        return True
+
+    def inbound_marker(self, channel: str, message_id: str) -> Tagged:
+        """An item that exists once per inbound message: a redelivery fails on it (DuplicateError)."""
+        return (self._put({**keys.inbound(channel, message_id), "kind": "inbound"}, must_be_new=True), "duplicate")
 
     def get_ticket(self, ticket_id: int) -> dict[str, Any] | None:
         """One ticket, or None."""
@@ -323,9 +349,19 @@ class TicketStore:
                 request = self._db.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
 
     # helpers -------------------------------------------------------------------------------------
-    def _outbox_puts(self, events: list[DomainEvent]) -> list[dict[str, Any]]:
-        return [self._put({**keys.outbox(e.id), "kind": "outbox", "gsi1pk": "OUTBOX", "gsi1sk": e.occurred_at,
-                           **e.to_dict()}) for e in events]
+    def _outbox_puts(self, events: list[DomainEvent]) -> list[Tagged]:
+        return [(self._put({**keys.outbox(e.id), "kind": "outbox", "gsi1pk": "OUTBOX", "gsi1sk": e.occurred_at,
+                            **e.to_dict()}), None) for e in events]
+
+    def _audit_put(self, ticket_id: int, audit: dict[str, Any]) -> dict[str, Any]:
+        return self._put({**keys.audit(ticket_id, audit["at"], audit["id"]), "kind": "audit", **audit})
+
+    def _ticket_put(self, ticket: dict[str, Any], expected_version: int) -> dict[str, Any]:
+        return {"Put": {"TableName": self._table,
+                        "Item": to_item({**keys.ticket(ticket["id"]), "kind": "ticket", **ticket,
+                                         **keys.ticket_index_keys(ticket)}),
+                        "ConditionExpression": "#ver = :expected", "ExpressionAttributeNames": {"#ver": "version"},
+                        "ExpressionAttributeValues": {":expected": value(expected_version)}}}
 
     def _put(self, data: dict[str, Any], must_be_new: bool = False) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._table, "Item": to_item(data)}
@@ -333,12 +369,19 @@ class TicketStore:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         return {"Put": put}
 
-    def _transact(self, items: list[dict[str, Any]], duplicate_message: str) -> None:
+    def _transact(self, tagged: list[Tagged], ticket: dict[str, Any]) -> None:
+        """One TransactWriteItems; a failed condition raises the error its item's tag names."""
         try:
-            self._db.transact_write_items(TransactItems=items)
+            self._db.transact_write_items(TransactItems=[item for item, _ in tagged])
         except self._db.exceptions.TransactionCanceledException as error:
-            if "ConditionalCheckFailed" in transaction_failed_on_condition(error):
-                raise DuplicateError(duplicate_message) from None
+            reasons = transaction_failed_on_condition(error)
+            tags = [tag for (_, tag), reason in zip(tagged, reasons) if reason == "ConditionalCheckFailed"]
+            if "duplicate" in tags:
+                raise DuplicateError(f"this was stored already (ticket {ticket.get('id')})") from None
+            if "capacity" in tags:
+                raise CapacityError("the agent's capacity was taken meanwhile; route again") from None
+            if tags:
+                raise stale_ticket_error(ticket["id"], ticket["version"]) from None
             raise
 
 

@@ -1,0 +1,71 @@
+"""Messaging channels in: webhook results become contacts on the inbound queue (answer the provider fast)."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.clock import iso
+from chalicelib.channels.inbound_message import InboundMessage, ParseResult, StatusUpdate
+from chalicelib.observability import logger
+from chalicelib.services.ingest import Contact
+
+# The identity a channel's address belongs to: one phone number is one person on WhatsApp, SMS and calls.
+IDENTITY_KIND = {"whatsapp": "phone", "sms": "phone", "phone": "phone", "messenger": "messenger",
+                 "instagram": "instagram", "telegram": "telegram"}
+
+
+def contact_for(message: InboundMessage) -> Contact:
+    """The normalized contact for one inbound channel message."""
+    return Contact(
+        channel=message.channel, message_id=message.provider_message_id, body=_text(message),
+        identity=[IDENTITY_KIND[message.channel], message.identity], customer_name=message.display_name,
+        attachments=[{k: v for k, v in vars(ref).items() if v is not None} for ref in message.attachments],
+        metadata={"recipient": message.recipient, "kind": message.raw_kind} if message.recipient else {},
+        received_at=iso(message.sent_at),
+    )
+
+
+def enqueue(result: ParseResult) -> dict[str, int]:
+    """Queue every message and receipt of a parsed webhook; ignored events are logged with their reason."""
+    from chalicelib.bootstrap import inbound_queue
+
+    queue = inbound_queue()
+    for message in result.messages:
+        queue.send(contact_for(message).to_dict(), group_id=f"{message.channel}#{message.identity}",
+                   dedup_id=f"{message.channel}#{message.provider_message_id}")
+    for status in result.statuses:
+        queue.send({"kind": "delivery_status", **status.to_dict()},
+                   group_id=f"{status.channel}#status#{status.provider_message_id or status.identity}",
+                   dedup_id=f"{status.channel}#{status.provider_message_id}#{status.status}#{status.to_dict()['at']}")
+    for event in result.ignored:
+        logger.info("webhook event ignored", extra={"channel": event.channel, "kind": event.kind,
+                                                    "reason": event.reason, "provider_id": event.provider_id})
+    return {"messages": len(result.messages), "statuses": len(result.statuses), "ignored": len(result.ignored)}
+
+
+def apply_status(data: dict[str, Any]) -> None:
+    """Record a delivery / read receipt on the message Parley sent (unknown ids are logged, not fatal)."""
+    from chalicelib.bootstrap import ticket_store
+
+    status = StatusUpdate.from_dict({k: v for k, v in data.items() if k != "kind"})
+    if not status.provider_message_id:
+        logger.info("watermark receipt noted", extra={"channel": status.channel, "status": status.status})
+        return
+    if not ticket_store().record_delivery(status.channel, status.provider_message_id, status.status,
+                                          iso(status.at), status.error):
+        logger.info("receipt for a message Parley did not send", extra={"channel": status.channel,
+                                                                         "provider_id": status.provider_message_id})
+
+
+def _text(message: InboundMessage) -> str:
+    parts = [message.text] if message.text else []
+    if message.location:
+        where = message.location
+        label = " — ".join(p for p in (where.name, where.address) if p)
+        parts.append(f"📍 Location: {where.lat}, {where.lon}" + (f" ({label})" if label else ""))
+    for card in message.contacts:
+        parts.append("👤 Contact: " + ", ".join(str(v) for v in (card.get("name"), *(card.get("phones") or []),
+                                                                   *(card.get("emails") or [])) if v))
+    for ref in message.attachments:
+        parts.append(f"📎 {ref.kind}" + (f": {ref.caption}" if ref.caption else ""))
+    return "\n".join(parts) or f"({message.raw_kind or 'message'})"
+
