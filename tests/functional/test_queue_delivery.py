@@ -20,11 +20,10 @@ def test_a_redelivered_contact_creates_one_ticket_with_one_message(stack, visito
                             headers={"Authorization": visitor["Authorization"]}, timeout=10).json()
     wait_for(lambda: requests.get(stack.api(f"/tickets/{started['ticket_id']}"), headers=stack.auth(),
                                   timeout=10).ok)
-    contact = {"kind": "conversation_started", "ticket_id": started["ticket_id"],
-               "conversation_id": started["conversation_id"], "customer_id": visitor["customer_id"],
-               "channel": "chat", "department": None, "metadata": {},
-               "message": {"id": started["message_id"], "body": "Deliver me twice",
-                           "created_at": "2026-11-24T09:00:00.000Z"}}
+    contact = {"kind": "customer_message", "channel": "chat", "message_id": started["message_id"],
+               "body": "Deliver me twice", "customer_id": visitor["customer_id"],
+               "ticket_id": started["ticket_id"], "conversation_id": started["conversation_id"],
+               "new_ticket_only": True}
     _send(stack, contact, dedup=uuid.uuid4().hex)  # a new dedup id: SQS delivers it again
     marker = requests.post(stack.api(f"/sdk/conversations/{started['conversation_id']}/messages"),
                            json={"body": "after the duplicate"}, headers={"Authorization": visitor["Authorization"]},
@@ -53,4 +52,4 @@ def test_a_poison_contact_goes_to_the_dead_letter_queue(stack):
 
     found = wait_for(in_dlq, timeout=60, interval=0.3, message="the poison contact in the DLQ")
     assert len(found) == 1
-    assert "contact kind 'nonsense' is not one of" in stack.log_text()
+    assert "contact kind 'nonsense' is not one of customer_message, delivery_status" in stack.log_text()
