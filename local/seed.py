@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 DEMO_PASSWORDS = {
@@ -46,9 +47,8 @@ def seed_logins(cognito: Any, user_pool_id: str) -> None:
 
 def seed_profiles() -> bool:
     """Create agent profiles, departments and demo conversations unless they exist; True if seeded."""
-    from chalicelib.bootstrap import agent_store, ticket_store
-    from chalicelib.services.conversations import start_conversation
-    from chalicelib.services.customers import resolve_customer
+    from chalicelib.bootstrap import agent_store
+    from chalicelib.services.ingest import Contact, receive
 
     agents = agent_store()
     if agents.get_agent(DEMO_AGENTS[0]["id"]):
@@ -59,9 +59,8 @@ def seed_profiles() -> bool:
         agents.create_agent({**agent, "presence": "offline", "departments": ["Support", "Billing"], "skills": {},
                              "capacity": {"chat": 3, "messaging": 5, "email": 10, "sms": 5, "phone": 1},
                              "load": {}})
-    for name, message, department in DEMO_CONVERSATIONS:
+    for name, message, department in DEMO_CONVERSATIONS:  # ingested directly: ready means seeded
         email = name.lower().replace(" ", ".") + "@example.com"
-        customer_id = resolve_customer(ticket_store(), "email", email, name=name, email=email)
-        start_conversation(customer_id=customer_id, body=message, channel="chat", department=department,
-                           metadata={})
+        receive(Contact(channel="chat", message_id=uuid.uuid4().hex, body=message, identity=["email", email],
+                        customer_name=name, customer_email=email, department=department, new_ticket_only=True))
     return True

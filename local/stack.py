@@ -39,9 +39,9 @@ class LocalStack:
     def start(self) -> None:
         """Bring everything up; returns once the gateway answers."""
         self._aws_environment()
-        from moto.server import ThreadedMotoServer
+        from local.moto_server import MotoServer
 
-        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
+        self._moto = MotoServer(self.host, self.moto_port)
         self._moto.start()
         overrides = {k: v for k, v in os.environ.items()}
         env, creator = create_resources(self.moto_url, REGION, overrides)

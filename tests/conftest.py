@@ -75,7 +75,7 @@ class Stack:
 def stack() -> Stack:
     port, moto_port = free_port(), free_port()
     env = {**os.environ, "PARLEY_RETRY_SECONDS": "0.05", "PYTHONUNBUFFERED": "1"}
-    log_path = REPO / ".pytest_cache" / "stack.log"
+    log_path = REPO / ".pytest_cache" / f"stack-{port}.log"
     log_path.parent.mkdir(exist_ok=True)
     log = open(log_path, "w")
     process = subprocess.Popen(
@@ -85,7 +85,7 @@ def stack() -> Stack:
 
     def healthy() -> dict[str, Any] | None:
         if process.poll() is not None:
-            raise AssertionError("the local stack exited; see .pytest_cache/stack.log")
+            raise AssertionError(f"the local stack exited; see {log_path}")
         try:
             health = requests.get(f"{url}/_local/health", timeout=1).json()
             return health if health["ok"] else None

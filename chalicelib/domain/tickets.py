@@ -75,6 +75,12 @@ class Ticket:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+TICKET_DEFAULTS: dict[str, Any] = {
+    "type": None, "assignee_id": None, "department": None, "organization_id": None, "conversation_style": None,
+    "tags": [], "custom_fields": {}, "assigned_at": None, "solved_at": None, "first_reply_at": None,
+}
+
+
 def subject_from(message: str, limit: int = 80) -> str:
     """A ticket subject from the first line of a customer's first message."""
     first = next((line.strip() for line in message.splitlines() if line.strip()), "")

@@ -6,13 +6,17 @@ from typing import Any
 from chalicelib.domain.routing.agents import Agent
 from chalicelib.domain.routing.departments import Department
 from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.services.routing import drain, drain_for_agent, forget_departments
 
 
 def set_presence(agent_id: str, presence: str) -> dict[str, Any]:
     """Change an agent's presence."""
     from chalicelib.bootstrap import agent_store
 
-    return agent_store().update_agent(agent_id, {"presence": presence})
+    agent = agent_store().update_agent(agent_id, {"presence": presence})
+    if presence == "online":
+        drain_for_agent(agent_id)
+    return agent
 
 
 def update_agent(agent_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +33,10 @@ def update_agent(agent_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     Agent.from_dict({**current, **changes})  # validates skills and capacity
     if isinstance(changes.get("skills"), list):
         changes["skills"] = {name: 1 for name in changes["skills"]}
-    return store.update_agent(agent_id, changes)
+    agent = store.update_agent(agent_id, changes)
+    forget_departments()
+    drain_for_agent(agent_id)
+    return agent
 
 
 def save_department(body: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +52,8 @@ def save_department(body: dict[str, Any]) -> dict[str, Any]:
                               f"known ones are {', '.join(sorted(known))}")
     department = {"strategy": "least_busy", "include_offline": False, **body, "name": body["name"].strip()}
     agent_store().put_department(department)
+    forget_departments()
+    drain(department["name"])
     return department
 
 

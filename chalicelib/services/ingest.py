@@ -17,7 +17,8 @@ from chalicelib.domain.tickets import Ticket, subject_from
 from chalicelib.errors import ValidationError
 from chalicelib.observability import logger, metrics
 from chalicelib.store.keys import month_bucket
-from chalicelib.store.tickets import DuplicateError
+from chalicelib.services.routing import capacity_items, route
+from chalicelib.store.tickets import CapacityError, DuplicateError
 
 
 @dataclass
@@ -119,7 +120,8 @@ def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked
     ticket = Ticket(
         id=ticket_id or store.allocate_ticket_id(), subject=contact.subject or subject_from(contact.body),
         requester_id=customer_id, channel=contact.channel, conversation_id=conversation_id, created_at=at,
-        updated_at=at, description=contact.body, department=contact.department, custom_fields=contact.metadata,
+        updated_at=at, description=contact.body, department=_department(contact.department),
+        custom_fields=contact.metadata,
         conversation_style=settings.channel_styles.get(contact.channel),
     ).to_dict()
     ticket.update(last_customer_message_at=at, via_followup_source_id=linked)
@@ -134,11 +136,15 @@ def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked
             store.thread_put(contact.channel, customer_id, ticket["id"], conversation_id)])
     except DuplicateError:
         logger.info("contact was processed already", extra={"message_id": contact.message_id})
-        return ticket
+        stored = store.get_ticket(ticket["id"])
+        if stored:  # the first delivery may have failed before routing: route now
+            route(stored)
+        return stored or ticket
     store.note_first_month(month_bucket(at).split("#")[1])
     metrics.add_metric(name="TicketsCreated", unit="Count", value=1)
     logger.info("ticket created", extra={"ticket_id": ticket["id"], "channel": ticket["channel"]})
     event_publisher().publish([created.to_dict(), added.to_dict()])
+    route(ticket)
     return ticket
 
 
@@ -159,13 +165,22 @@ def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool) -> dict[s
                                                          "actor": f"customer#{ticket['requester_id']}"}, at))
         audit = {"id": events[-1].id, "at": at, "actor": f"customer#{ticket['requester_id']}",
                  "action": "ticket_reopened", "detail": diff}
+    marker = store.inbound_marker(contact.channel, contact.message_id)
     try:
-        updated = store.append_message(ticket, message, changes, events, audit,
-                                       extra=[store.inbound_marker(contact.channel, contact.message_id)])
+        try:
+            updated = store.append_message(ticket, message, changes, events, audit,
+                                           extra=[marker, *capacity_items(ticket, {**ticket, **changes})])
+        except CapacityError:  # the agent has no room for the reopened ticket: back to routing
+            changes["assignee_id"] = None
+            if audit:
+                audit["detail"]["unassigned"] = "agent at capacity"
+            updated = store.append_message(ticket, message, changes, events, audit, extra=[marker])
     except DuplicateError:
         logger.info("contact was processed already", extra={"message_id": contact.message_id})
         return ticket
     event_publisher().publish([e.to_dict() for e in events])
+    if not updated.get("assignee_id"):
+        route(updated)
     return updated
 
 
@@ -178,6 +193,19 @@ def _message(contact: Contact, *, seq: int, ticket_id: int) -> dict[str, Any]:
 def _message_detail(ticket: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
     return {"ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
             "customer_id": ticket["requester_id"], "channel": ticket["channel"], "message": message}
+
+
+def _department(name: str | None) -> str | None:
+    """The department's name as an admin wrote it; an unknown one routes to the general queue."""
+    from chalicelib.bootstrap import agent_store
+
+    if not name:
+        return None
+    department = agent_store().get_department(name)
+    if department is None:
+        logger.info("unknown department, using the general queue", extra={"department": name})
+        return None
+    return department["name"]
 
 
 def _style_settings() -> StyleSettings:

@@ -8,8 +8,9 @@ from chalicelib.api.tokens import Principal
 from chalicelib.clock import iso, now
 from chalicelib.domain import events as ev
 from chalicelib.domain.tickets import PRIORITIES, TYPES, check_transition, one_of
-from chalicelib.errors import ForbiddenError, NotFoundError, ValidationError
-from chalicelib.store.tickets import stale_ticket_error
+from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from chalicelib.services import routing
+from chalicelib.store.tickets import CapacityError, stale_ticket_error
 
 EDITABLE = ("status", "priority", "type", "assignee_id", "department", "tags", "custom_fields", "subject")
 MAX_TAGS = 50
@@ -76,6 +77,11 @@ def _validated(ticket: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
     return clean
 
 
+def validated_changes(ticket: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes that differ from ticket, checked (legal status move, known values, real agent and department)."""
+    return _validated(ticket, changes)
+
+
 def update_ticket(principal: Principal, ticket_id: int, changes: dict[str, Any],
                   expected_version: int | None) -> dict[str, Any]:
     """Apply field changes in one conditional write; 409 when expected_version is stale."""
@@ -93,11 +99,22 @@ def update_ticket(principal: Principal, ticket_id: int, changes: dict[str, Any],
     updated = {**ticket, **clean, "updated_at": at, "version": ticket["version"] + 1}
     if clean.get("status") == "solved":
         updated["solved_at"] = at
+    if "assignee_id" in clean:
+        updated["assigned_at"] = at if clean["assignee_id"] else None
     diff = {field: [ticket.get(field), new] for field, new in clean.items()}
     event = ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": updated, "changes": diff, "actor": principal.key}, at)
     audit = {"id": event.id, "at": at, "actor": principal.key, "action": "ticket_updated", "detail": diff}
-    ticket_store().save_ticket(updated, ticket["version"], [event], audit)
+    try:
+        ticket_store().save_ticket(updated, ticket["version"], [event], audit,
+                                   extra=routing.capacity_items(ticket, updated))
+    except CapacityError:
+        raise ConflictError(f"agent {updated['assignee_id']} has no free capacity for this ticket's channel; "
+                            "pick another agent or leave it unassigned") from None
     event_publisher().publish([event.to_dict()])
+    freed = routing.freed_agent(ticket, updated)
+    if freed:
+        routing.drain_for_agent(freed)
+    routing.route(updated)
     return updated
 
 

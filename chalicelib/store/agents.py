@@ -86,6 +86,45 @@ class AgentStore:
             raise NotFoundError(f"agent {agent_id} not found") from None
         return {k: v for k, v in _clean(result["Attributes"]).items() if not k.startswith("gsi")}
 
+    def load_change(self, agent_id: str, deltas: dict[str, int], *, limits: dict[str, int],
+                    open_delta: int = 0, max_open: int | None = None, assigned_at: str | None = None) -> tuple:
+        """A transaction item changing an agent's load per channel group (tag "capacity").
+
+        A claim (positive delta) only commits while the group's load is at most limits[group]
+        (capacity minus weight), and the open-ticket count stays below max_open when one is set;
+        a release (negative delta) only while the load covers it. Two routers therefore never push
+        an agent over capacity, and load never goes below zero.
+        """
+        names: dict[str, str] = {"#load": "load"}
+        values: dict[str, Any] = {":zero": value(0)}
+        sets, conditions = [], ["attribute_exists(pk)"]
+        for i, (group, delta) in enumerate(deltas.items()):
+            names[f"#g{i}"] = group
+            values[f":d{i}"] = value(abs(delta))
+            if delta > 0:
+                sets.append(f"#load.#g{i} = if_not_exists(#load.#g{i}, :zero) + :d{i}")
+                values[f":limit{i}"] = value(limits[group])
+                conditions.append(f"(attribute_not_exists(#load.#g{i}) OR #load.#g{i} <= :limit{i})")
+            else:
+                sets.append(f"#load.#g{i} = #load.#g{i} - :d{i}")
+                conditions.append(f"#load.#g{i} >= :d{i}")
+        if open_delta:
+            values[":open"] = value(abs(open_delta))
+            sign = "+" if open_delta > 0 else "-"
+            sets.append(f"open_tickets = if_not_exists(open_tickets, :zero) {sign} :open")
+            if open_delta < 0:
+                conditions.append("open_tickets >= :open")
+            elif max_open:
+                values[":max"] = value(max_open)
+                conditions.append("(attribute_not_exists(open_tickets) OR open_tickets < :max)")
+        if assigned_at:
+            values[":at"] = value(assigned_at)
+            sets.append("last_assigned_at = :at")
+        return ({"Update": {"TableName": self._table, "Key": to_item(_agent_key(agent_id)),
+                            "UpdateExpression": "SET " + ", ".join(sets),
+                            "ConditionExpression": " AND ".join(conditions),
+                            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}, "capacity")
+
     def list_departments(self) -> list[dict[str, Any]]:
         """Every department, by name (one query)."""
         result = self._db.query(TableName=self._table, IndexName="GSI1", KeyConditionExpression="gsi1pk = :pk",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.tickets import TICKET_DEFAULTS
 from chalicelib.errors import ConflictError
 from chalicelib.store import keys
 from chalicelib.store.dynamo import from_item, to_item, transaction_failed_on_condition, value
@@ -14,7 +15,10 @@ _TICKET_FIELDS_HIDDEN = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gs
 
 
 def _clean(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in from_item(item).items() if k not in _TICKET_FIELDS_HIDDEN}
+    data = {k: v for k, v in from_item(item).items() if k not in _TICKET_FIELDS_HIDDEN}
+    if item.get("kind", {}).get("S") == "ticket":  # absent attributes (None is not stored) read back as null
+        return {**TICKET_DEFAULTS, **data}
+    return data
 
 
 def stale_ticket_error(ticket_id: int, expected_version: int) -> ConflictError:
@@ -188,6 +192,61 @@ class TicketStore:
         except self._db.exceptions.ConditionalCheckFailedException:
             pass  # a receipt older than what we know (read arrives before delivered)
         return True
+
+    def mark_sent(self, channel: str, provider_message_id: str, conversation_id: str, seq: int, at: str,
+                  details: dict[str, Any] | None = None) -> bool:
+        """Record that a message went out (provider id, delivery "sent") with its sent marker, in one transaction.
+
+        details: further attributes for the message (e.g. the email's own Message-ID). Returns False when
+        the message was marked sent already (a redelivered job) or no longer exists.
+        """
+        names = {"#d": "delivery"}
+        updates = ["provider_message_id = :pid", "delivery_at = if_not_exists(delivery_at, :at)"]
+        values: dict[str, Any] = {":pid": value(provider_message_id), ":at": value(at), ":sent": value("sent"),
+                                  ":one": value(1), ":failed": value("failed")}
+        for index, (name, data) in enumerate((details or {}).items()):
+            names[f"#x{index}"] = name
+            values[f":x{index}"] = value(data)
+            updates.append(f"#x{index} = :x{index}")
+        marker, _ = self.sent_marker(channel, provider_message_id, conversation_id, seq)
+        try:
+            self._db.transact_write_items(TransactItems=[marker, {"Update": {
+                "TableName": self._table, "Key": to_item(keys.message(conversation_id, seq)),
+                "UpdateExpression": "SET " + ", ".join(updates) + ", #d = :sent, delivery_rank = :one "
+                                    "REMOVE delivery_error",
+                "ConditionExpression": "attribute_exists(pk) AND (attribute_not_exists(delivery_rank) OR #d = :failed)",
+                "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}])
+        except self._db.exceptions.TransactionCanceledException as error:
+            if "ConditionalCheckFailed" in transaction_failed_on_condition(error):
+                return False
+            raise
+        return True
+
+    def mark_delivery_failed(self, conversation_id: str, seq: int, at: str, error: str) -> None:
+        """Show on a message that sending it failed, and why (kept until a retry succeeds)."""
+        try:
+            self._db.update_item(
+                TableName=self._table, Key=to_item(keys.message(conversation_id, seq)),
+                UpdateExpression="SET delivery = :failed, delivery_at = :at, delivery_error = :error",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(delivery_rank)",
+                ExpressionAttributeValues={":failed": value("failed"), ":at": value(at),
+                                           ":error": value(error[:1000])})
+        except self._db.exceptions.ConditionalCheckFailedException:
+            pass  # it was sent (or a receipt arrived) meanwhile: that state wins
+
+    def mark_undeliverable(self, customer_id: str, addresses: list[str], at: str, reason: str) -> None:
+        """Flag a customer's email addresses as undeliverable (a bounce), with when and why."""
+        self._db.update_item(
+            TableName=self._table, Key=to_item(keys.customer(customer_id)),
+            UpdateExpression="ADD undeliverable_emails :addresses SET last_bounce = :bounce",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":addresses": {"SS": sorted(set(addresses))},
+                                       ":bounce": value({"addresses": sorted(set(addresses)), "at": at,
+                                                         "reason": reason[:500]})})
+
+    def record_audit(self, ticket_id: int, audit: dict[str, Any]) -> None:
+        """Add an entry to a ticket's audit trail that changes nothing else (e.g. a bounced reply)."""
+        self._db.put_item(TableName=self._table, Item=self._audit_put(ticket_id, audit)["Put"]["Item"])
 
     def inbound_marker(self, channel: str, message_id: str) -> Tagged:
         """An item that exists once per inbound message: a redelivery fails on it (DuplicateError)."""
