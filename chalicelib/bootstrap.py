@@ -47,6 +47,15 @@ def agent_store():
 
 
 @lru_cache(maxsize=1)
+def config_store():
+    """Admin-defined rules (assignment rules, triggers, automations, macros, SLA policies) as data."""
+    from chalicelib.config import settings
+    from chalicelib.store.config import ConfigStore
+
+    return ConfigStore(client("dynamodb"), settings().agents_table)
+
+
+@lru_cache(maxsize=1)
 def connection_store():
     """The DynamoDB store of open WebSocket connections."""
     from chalicelib.config import settings
@@ -120,8 +129,54 @@ def proactive_store():
     return ProactiveStore(client("dynamodb"), s.agents_table, s.tickets_table)
 
 
+@lru_cache(maxsize=1)
+def organization_store():
+    """Organizations and their name and email-domain lookups."""
+    from chalicelib.config import settings
+    from chalicelib.store.organizations import OrganizationStore
+
+    return OrganizationStore(client("dynamodb"), settings().tickets_table)
+
+
+@lru_cache(maxsize=1)
+def api_token_store():
+    """API tokens (hashed) for the Zendesk-compatible API's Basic authentication."""
+    from chalicelib.config import settings
+    from chalicelib.store.api_tokens import ApiTokenStore
+
+    return ApiTokenStore(client("dynamodb"), settings().agents_table)
+
+
+@lru_cache(maxsize=1)
+def zendesk_id_store():
+    """Whole-number ids the Zendesk-compatible API shows for customers, agents and departments."""
+    from chalicelib.config import settings
+    from chalicelib.store.zendesk_ids import ZendeskIdStore
+
+    return ZendeskIdStore(client("dynamodb"), settings().tickets_table)
+
+
+@lru_cache(maxsize=1)
+def deleted_ticket_store():
+    """Soft deletion of tickets (a tombstone keeps the last state)."""
+    from chalicelib.config import settings
+    from chalicelib.store.deleted_tickets import DeletedTicketStore
+
+    return DeletedTicketStore(client("dynamodb"), settings().tickets_table)
+
+
+def ticket_search_store():
+    """A fresh reader of ticket index partitions for one search (it counts the items it reads)."""
+    from chalicelib.config import settings
+    from chalicelib.store.ticket_search import TicketSearchStore
+
+    return TicketSearchStore(client("dynamodb"), settings().tickets_table)
+
+
 def reset() -> None:
     """Forget every client and store (tests that switch endpoints call this)."""
-    for cached in (client, ticket_store, agent_store, connection_store, event_publisher, inbound_queue,
+    for cached in (client, ticket_store, agent_store, config_store, connection_store, event_publisher, inbound_queue,
                    token_verifier, websocket_sender, watcher_store, live_chat_store, proactive_store):
+        cached.cache_clear()
+    for cached in (organization_store, api_token_store, zendesk_id_store, deleted_ticket_store):
         cached.cache_clear()
