@@ -1,7 +1,7 @@
 """Parley's Lambda entry points: a table of contents, one line per route or handler into chalicelib."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import agents, auth, channels, sdk, tickets
+from chalicelib.api import agents, auth, channels, customers, sdk, tickets, views
 from chalicelib.api.http import normalize_errors
 from chalicelib.realtime import handlers as ws
 
@@ -62,6 +62,42 @@ def ticket_messages(ticket_id):
     return tickets.add_message(app.current_request, ticket_id=ticket_id)
 
 
+# Views: saved filters with counts --------------------------------------------------------------
+@app.route("/api/views", methods=["GET", "POST"])
+def ticket_views():
+    if app.current_request.method == "POST":
+        return views.create_view(app.current_request)
+    return views.list_views(app.current_request)
+
+
+@app.route("/api/views/{view_id}/tickets", methods=["GET"])
+def view_tickets(view_id):
+    return views.view_tickets(app.current_request, view_id=view_id)
+
+
+# Customers: history across channels, merge, export, erasure ---------------------------------
+@app.route("/api/customers", methods=["GET"])
+def find_customer():
+    return customers.find_customer(app.current_request)
+
+
+@app.route("/api/customers/{customer_id}", methods=["GET", "DELETE"])
+def customer(customer_id):
+    if app.current_request.method == "DELETE":
+        return customers.erase_customer(app.current_request, customer_id=customer_id)
+    return customers.show_customer(app.current_request, customer_id=customer_id)
+
+
+@app.route("/api/customers/{customer_id}/merge", methods=["POST"])
+def merge_customer(customer_id):
+    return customers.merge_customer(app.current_request, customer_id=customer_id)
+
+
+@app.route("/api/customers/{customer_id}/export", methods=["GET"])
+def export_customer(customer_id):
+    return customers.export_customer(app.current_request, customer_id=customer_id)
+
+
 # Customer API for the widget and SDKs ---------------------------------------------------------
 @app.route("/api/sdk/sessions", methods=["POST", "OPTIONS"])
 def sdk_sessions():
@@ -118,6 +154,18 @@ def log_call():
     return channels.log_call(app.current_request)
 
 
+@app.lambda_function(name="inbound_email")
+def inbound_email(event, context):
+    from chalicelib.services.email_inbound import handle_ses_event
+    return handle_ses_event(event, context)
+
+
+@app.route("/api/tickets/{ticket_id}/attachments/{folder}/{filename}", methods=["GET"])
+def ticket_attachment(ticket_id, folder, filename):
+    from chalicelib.api import attachments
+    return attachments.download(app.current_request, ticket_id=ticket_id, folder=folder, filename=filename)
+
+
 # WebSockets ----------------------------------------------------------------------------------
 @app.on_ws_connect()
 def ws_connect(event):
@@ -145,6 +193,12 @@ def inbound_consumer(event):
 def event_consumer(event):
     from chalicelib.consumers import events_batch
     return events_batch(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue="parley-delivery", batch_size=10)
+def delivery_consumer(event):
+    from chalicelib.services.outbound_delivery import delivery_batch
+    return delivery_batch(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

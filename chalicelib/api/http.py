@@ -88,7 +88,13 @@ def customer_principal(token: str) -> Principal:
     """Verify a visitor token."""
     from chalicelib.config import settings
 
-    return Principal(kind="customer", id=verify_visitor_token(settings().visitor_token_secret, token))
+    from chalicelib.bootstrap import ticket_store
+
+    customer_id = verify_visitor_token(settings().visitor_token_secret, token)
+    customer = ticket_store().get_customer(customer_id)
+    if customer is None:
+        raise UnauthorizedError("this visitor no longer exists; start a new session")
+    return Principal(kind="customer", id=customer.get("merged_into") or customer_id)
 
 
 def _cors_headers(request: Any) -> dict[str, str]:

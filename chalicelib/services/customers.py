@@ -5,6 +5,7 @@ import uuid
 from typing import Any
 
 from chalicelib.clock import iso, now
+from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.store.tickets import DuplicateError
 
 
@@ -32,3 +33,144 @@ def _default_name(channel: str, address: str) -> str:
     if channel == "web":
         return f"Visitor {address[:6]}"
     return address
+
+
+def customer_profile(customer_id: str) -> dict[str, Any]:
+    """A customer with open and past tickets across channels and their ratings (CSAT)."""
+    from chalicelib.bootstrap import ticket_store
+
+    store = ticket_store()
+    customer = store.get_customer(customer_id)
+    if customer is None:
+        raise NotFoundError(f"customer {customer_id} not found")
+    if customer.get("merged_into"):
+        return customer_profile(customer["merged_into"])
+    tickets = store.all_customer_tickets(customer_id)
+    summary = [{k: t.get(k) for k in ("id", "subject", "status", "channel", "created_at", "updated_at", "rating")}
+               for t in tickets]
+    ratings = [t["rating"] for t in tickets if t.get("rating")]
+    good = sum(1 for r in ratings if (r.get("score") if isinstance(r, dict) else r) == "good")
+    return {"customer": customer,
+            "open_tickets": [t for t in summary if t["status"] in ("new", "open", "pending", "on_hold")],
+            "past_tickets": [t for t in summary if t["status"] in ("solved", "closed")],
+            "csat": {"rated": len(ratings), "good": good, "score": round(good / len(ratings), 3) if ratings else None}}
+
+
+def merge_customers(actor: str, keep_id: str, merge_id: str) -> dict[str, Any]:
+    """Merge customer merge_id into keep_id: identities, tickets and conversations move; the other is retired.
+
+    Each step is idempotent, so a merge interrupted half-way finishes when run again.
+    """
+    from chalicelib.bootstrap import event_publisher, ticket_store
+    from chalicelib.domain import events as ev
+
+    store = ticket_store()
+    if keep_id == merge_id:
+        raise ValidationError("a customer cannot be merged into itself")
+    keep, gone = store.get_customer(keep_id), store.get_customer(merge_id)
+    if keep is None or gone is None:
+        raise NotFoundError(f"customer {keep_id if keep is None else merge_id} not found")
+    if keep.get("merged_into"):
+        raise ValidationError(f"customer {keep_id} was itself merged into {keep['merged_into']}; merge into that one")
+    identities = _unique([*(keep.get("identities") or []), *(gone.get("identities") or [])])
+    for identity in gone.get("identities") or []:
+        store.point_identity(identity["channel"], identity["address"], keep_id)
+    moved = 0
+    for ticket in store.all_customer_tickets(merge_id):
+        _move_ticket(store, ticket["id"], keep_id)
+        store.set_conversation_customer(ticket["conversation_id"], keep_id)
+        moved += 1
+    store.update_customer(keep_id, {"identities": identities, **({"email": gone["email"]} if gone.get("email")
+                                                                 and not keep.get("email") else {})})
+    at = iso(now())
+    store.update_customer(merge_id, {"merged_into": keep_id, "merged_at": at})
+    event = ev.DomainEvent(ev.CUSTOMER_MERGED, {"customer_id": keep_id, "merged_id": merge_id, "actor": actor,
+                                                "tickets_moved": moved}, at)
+    store.record([event], {"id": event.id, "at": at, "actor": actor, "action": "customer_merged",
+                           "customer_id": keep_id, "merged_id": merge_id, "tickets": moved})
+    event_publisher().publish([event.to_dict()])
+    return customer_profile(keep_id)
+
+
+def _move_ticket(store: Any, ticket_id: int, customer_id: str) -> None:
+    from chalicelib.errors import ConflictError
+
+    for _ in range(5):
+        ticket = store.get_ticket(ticket_id)
+        if ticket is None or ticket["requester_id"] == customer_id:
+            return
+        try:
+            store.save_ticket({**ticket, "requester_id": customer_id, "version": ticket["version"] + 1},
+                              ticket["version"], [], None)
+            return
+        except ConflictError:
+            continue
+    raise ConflictError(f"ticket {ticket_id} kept changing during the merge; run the merge again")
+
+
+def _unique(identities: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen, result = set(), []
+    for identity in identities:
+        key = (identity["channel"], identity["address"])
+        if key not in seen:
+            seen.add(key)
+            result.append(identity)
+    return result
+
+
+def export_customer(customer_id: str) -> dict[str, Any]:
+    """Everything Parley holds about a customer (GDPR right of access)."""
+    from chalicelib.bootstrap import ticket_store
+
+    store = ticket_store()
+    customer = store.get_customer(customer_id)
+    if customer is None:
+        raise NotFoundError(f"customer {customer_id} not found")
+    tickets = []
+    for ticket in store.all_customer_tickets(customer_id):
+        tickets.append({"ticket": ticket, "messages": store.messages(ticket["conversation_id"], limit=10_000),
+                        "audit": store.audit(ticket["id"], limit=10_000)})
+    return {"customer": customer, "tickets": tickets, "exported_at": iso(now())}
+
+
+def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
+    """Permanently delete a customer with their tickets, messages and attachments (GDPR erasure).
+
+    The privacy log keeps who erased whom and how much — never the personal data itself.
+    """
+    from chalicelib.bootstrap import ticket_store
+    from chalicelib.services.routing import capacity_items
+
+    store = ticket_store()
+    customer = store.get_customer(customer_id)
+    if customer is None:
+        raise NotFoundError(f"customer {customer_id} not found")
+    tickets = store.all_customer_tickets(customer_id)
+    item_keys: list[dict[str, str]] = []
+    for ticket in tickets:
+        release = capacity_items(ticket, {**ticket, "status": "closed"})
+        if release:
+            store.save_ticket({**ticket, "status": "closed", "version": ticket["version"] + 1}, ticket["version"],
+                              [], None, extra=release)
+        item_keys += store.partition(f"TICKET#{ticket['id']}") + store.partition(f"CONV#{ticket['conversation_id']}")
+        _delete_attachments(ticket["id"])
+    item_keys += store.partition(f"CUSTOMER#{customer_id}")
+    item_keys += [{"pk": f"IDENTITY#{i['channel']}#{i['address']}", "sk": "IDENTITY"}
+                  for i in customer.get("identities") or []]
+    store.delete_keys(item_keys)
+    at = iso(now())
+    store.record([], {"id": uuid.uuid4().hex, "at": at, "actor": actor, "action": "customer_erased",
+                      "customer_id": customer_id, "tickets": len(tickets), "items": len(item_keys)})
+    return {"customer_id": customer_id, "tickets_deleted": len(tickets), "items_deleted": len(item_keys)}
+
+
+def _delete_attachments(ticket_id: int) -> None:
+    from chalicelib.bootstrap import client
+    from chalicelib.config import settings
+
+    s3 = client("s3")
+    bucket = settings().attachments_bucket
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"attachments/{ticket_id}/"):
+        objects = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if objects:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})

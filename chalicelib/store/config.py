@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.errors import NotFoundError
 from chalicelib.store.dynamo import from_item, to_item, value
 
-KINDS = ("assignment_rule", "trigger", "automation", "macro", "sla_policy", "schedule", "settings")
+KINDS = ("assignment_rule", "trigger", "automation", "macro", "sla_policy", "schedule", "settings", "view")
 CACHE_SECONDS = 30.0
 
 

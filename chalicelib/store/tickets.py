@@ -11,7 +11,7 @@ from chalicelib.store.dynamo import from_item, to_item, transaction_failed_on_co
 from chalicelib.store.pagination import decode_cursor, encode_cursor
 
 _TICKET_FIELDS_HIDDEN = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk",
-                         "kind"}
+                         "gsi5pk", "gsi5sk", "kind"}
 
 
 def _clean(item: dict[str, Any]) -> dict[str, Any]:
@@ -76,18 +76,75 @@ class TicketStore:
                                  ProjectionExpression="customer_id").get("Item")
         return from_item(item)["customer_id"] if item else None
 
+    def update_customer(self, customer_id: str, changes: dict[str, Any]) -> None:
+        """Set fields on a customer profile."""
+        names = {f"#f{i}": k for i, k in enumerate(changes)}
+        values = {f":v{i}": value(v) for i, v in enumerate(changes.values())}
+        self._db.update_item(TableName=self._table, Key=to_item(keys.customer(customer_id)),
+                             UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
+                             ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+
+    def point_identity(self, channel: str, address: str, customer_id: str) -> None:
+        """Make an identity resolve to customer_id (used when customers merge)."""
+        self._db.put_item(TableName=self._table, Item=to_item({
+            **keys.identity(channel, address), "kind": "identity", "channel": channel, "address": address,
+            "customer_id": customer_id}))
+
+    def set_conversation_customer(self, conversation_id: str, customer_id: str) -> None:
+        """Give a conversation to another customer (merge)."""
+        self._db.update_item(TableName=self._table, Key=to_item(keys.conversation(conversation_id)),
+                             UpdateExpression="SET customer_id = :c", ExpressionAttributeValues={":c": value(customer_id)})
+
+    def all_customer_tickets(self, customer_id: str) -> list[dict[str, Any]]:
+        """Every ticket of a customer, newest first (GSI2, all pages)."""
+        tickets, cursor = self.list_tickets(requester_id=customer_id, limit=100)
+        while cursor:
+            more, cursor = self.list_tickets(requester_id=customer_id, limit=100, cursor=cursor)
+            tickets.extend(more)
+        return tickets
+
+    def partition(self, pk: str) -> list[dict[str, Any]]:
+        """Every item under one partition key (a ticket with its audit, or a conversation with its messages)."""
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"TableName": self._table, "KeyConditionExpression": "pk = :pk",
+                                  "ExpressionAttributeValues": {":pk": value(pk)}}
+        while True:
+            result = self._db.query(**params)
+            items.extend(from_item(i) for i in result["Items"])
+            if "LastEvaluatedKey" not in result:
+                return items
+            params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+
+    def delete_keys(self, item_keys: list[dict[str, str]]) -> None:
+        """Delete items by key, 25 per BatchWriteItem."""
+        for start in range(0, len(item_keys), 25):
+            request = {self._table: [{"DeleteRequest": {"Key": to_item({"pk": k["pk"], "sk": k["sk"]})}}
+                                     for k in item_keys[start:start + 25]]}
+            while request:
+                request = self._db.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
+
+    def record(self, events: list[DomainEvent], log: dict[str, Any] | None = None) -> None:
+        """Write outbox rows (and a privacy log entry) for a change that touches no single ticket."""
+        items = list(self._outbox_puts(events))
+        if log:
+            items.append((self._put({"pk": f"PRIVACY#{log['at'][:7]}", "sk": f"{log['at']}#{log['id']}",
+                                     "kind": "privacy_log", **log}), None))
+        self._transact(items, {})
+
     # tickets -------------------------------------------------------------------------------------
     def create_ticket(self, ticket: dict[str, Any], message: dict[str, Any], events: list[DomainEvent],
-                      audit: dict[str, Any], extra: list[Tagged] = ()) -> None:
+                      audit: dict[str, Any], extra: list[Tagged] = (),
+                      more_messages: list[dict[str, Any]] = ()) -> None:
         """Create ticket, conversation, first message, audit entry and outbox rows in one transaction.
 
+        more_messages: further messages after the first (e.g. notes added by triggers), in sequence order.
         Raises DuplicateError when the ticket or an extra item marked "duplicate" exists already
         (a redelivered contact), CapacityError when an extra "capacity" claim does not fit.
         """
         conversation_id = ticket["conversation_id"]
         conversation = {**keys.conversation(conversation_id), "kind": "conversation", "ticket_id": ticket["id"],
                         "customer_id": ticket["requester_id"], "channel": ticket["channel"],
-                        "last_seq": message["seq"]}
+                        "last_seq": (list(more_messages) or [message])[-1]["seq"]}
         self._transact([
             (self._put({**keys.ticket(ticket["id"]), "kind": "ticket", **ticket, **keys.ticket_index_keys(ticket)},
                        must_be_new=True), "duplicate"),
@@ -97,6 +154,7 @@ class TicketStore:
             (self._put({**keys.message(conversation_id, message["seq"]), "kind": "message", **message}), None),
             (self._put({**keys.message_id(conversation_id, message["id"]), "kind": "message_id",
                         "seq": message["seq"]}), None),
+            *self._message_puts(conversation_id, more_messages),
             (self._audit_put(ticket["id"], audit), None),
             *self._outbox_puts(events),
             *extra,
@@ -104,30 +162,49 @@ class TicketStore:
 
     def append_message(self, ticket: dict[str, Any], message: dict[str, Any], ticket_changes: dict[str, Any],
                        events: list[DomainEvent], audit: dict[str, Any] | None = None,
-                       extra: list[Tagged] = ()) -> dict[str, Any]:
+                       extra: list[Tagged] = (), more_messages: list[dict[str, Any]] = ()) -> dict[str, Any]:
         """Add a message at the conversation's next sequence and update the ticket, in one transaction.
 
         The ticket update is conditional on its version (optimistic locking) and the message on its id
         being new, so a redelivered message is a DuplicateError and a race is a ConflictError.
+        more_messages: further messages right after it (e.g. notes added by triggers), in sequence order.
         Returns the ticket as written.
         """
         conversation_id = ticket["conversation_id"]
         seq = message["seq"]
+        last = (list(more_messages) or [message])[-1]["seq"]
         updated = {**ticket, **ticket_changes, "version": ticket["version"] + 1}
         self._transact([
             ({"Update": {"TableName": self._table, "Key": to_item(keys.conversation(conversation_id)),
                          "UpdateExpression": "SET last_seq = :seq", "ConditionExpression": "last_seq = :prev",
-                         "ExpressionAttributeValues": {":seq": value(seq), ":prev": value(seq - 1)}}}, "stale"),
+                         "ExpressionAttributeValues": {":seq": value(last), ":prev": value(seq - 1)}}}, "stale"),
             (self._put({**keys.message(conversation_id, seq), "kind": "message", **message}, must_be_new=True),
              "stale"),
             (self._put({**keys.message_id(conversation_id, message["id"]), "kind": "message_id", "seq": seq},
                        must_be_new=True), "duplicate"),
+            *self._message_puts(conversation_id, more_messages),
             (self._ticket_put(updated, ticket["version"]), "stale"),
             *self._outbox_puts(events),
             *([(self._audit_put(ticket["id"], audit), None)] if audit else []),
             *extra,
         ], ticket)
         return updated
+
+    def message_items(self, conversation_id: str, messages: list[dict[str, Any]], prev_seq: int) -> list[Tagged]:
+        """Transaction items adding messages after sequence prev_seq (for a write that has no message of its own).
+
+        The conversation's counter moves from prev_seq to the last message's sequence only if nobody else
+        added a message meanwhile (else the write is a ConflictError and is retried on fresh data).
+        """
+        if not messages:
+            return []
+        return [
+            ({"Update": {"TableName": self._table, "Key": to_item(keys.conversation(conversation_id)),
+                         "UpdateExpression": "SET last_seq = :seq", "ConditionExpression": "last_seq = :prev",
+                         "ExpressionAttributeValues": {":seq": value(messages[-1]["seq"]),
+                                                       ":prev": value(prev_seq)}}}, "stale"),
+            *self._message_puts(conversation_id, messages),
+        ]
 
     def message_seq(self, conversation_id: str, message_id: str) -> int | None:
         """The sequence number a message id was stored at, or None."""
@@ -390,6 +467,35 @@ class TicketStore:
         )
         return [_clean(i) for i in result["Items"]]
 
+    # the clock's due-time index ------------------------------------------------------------------
+    def due_tickets(self, bucket: str, until: str, limit: int = 100,
+                    start_key: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int]:
+        """Tickets in one due-time bucket whose due time is at or before until (one query on GSI5).
+
+        Returns (tickets, the key to continue from or None, how many index items were read): only due
+        tickets are read, because the sort key starts with the due time.
+        """
+        params: dict[str, Any] = {
+            "TableName": self._table, "IndexName": "GSI5",
+            "KeyConditionExpression": "gsi5pk = :bucket AND gsi5sk <= :until",
+            "ExpressionAttributeValues": {":bucket": value(bucket), ":until": value(f"{until}#~")}, "Limit": limit,
+        }
+        if start_key:
+            params["ExclusiveStartKey"] = to_item(start_key)
+        result = self._db.query(**params)
+        last = result.get("LastEvaluatedKey")
+        return [_clean(i) for i in result["Items"]], (from_item(last) if last else None), result.get("ScannedCount", 0)
+
+    def clock_cursor(self, name: str) -> str | None:
+        """The due-time bucket a clock job starts from next time, or None before its first run."""
+        item = self._db.get_item(TableName=self._table, Key=to_item(keys.clock_cursor(name))).get("Item")
+        return from_item(item).get("bucket") if item else None
+
+    def set_clock_cursor(self, name: str, bucket: str) -> None:
+        """Remember the due-time bucket a clock job starts from next time."""
+        self._db.put_item(TableName=self._table, Item=to_item({**keys.clock_cursor(name), "kind": "clock_cursor",
+                                                                "bucket": bucket}))
+
     # outbox --------------------------------------------------------------------------------------
     def pending_outbox(self, limit: int = 100) -> list[dict[str, Any]]:
         """Outbox rows not yet published, oldest first (the clock's safety net)."""
@@ -411,6 +517,15 @@ class TicketStore:
     def _outbox_puts(self, events: list[DomainEvent]) -> list[Tagged]:
         return [(self._put({**keys.outbox(e.id), "kind": "outbox", "gsi1pk": "OUTBOX", "gsi1sk": e.occurred_at,
                             **e.to_dict()}), None) for e in events]
+
+    def _message_puts(self, conversation_id: str, messages: list[dict[str, Any]]) -> list[Tagged]:
+        items: list[Tagged] = []
+        for message in messages:
+            items.append((self._put({**keys.message(conversation_id, message["seq"]), "kind": "message", **message},
+                                    must_be_new=True), "stale"))
+            items.append((self._put({**keys.message_id(conversation_id, message["id"]), "kind": "message_id",
+                                     "seq": message["seq"]}, must_be_new=True), "duplicate"))
+        return items
 
     def _audit_put(self, ticket_id: int, audit: dict[str, Any]) -> dict[str, Any]:
         return self._put({**keys.audit(ticket_id, audit["at"], audit["id"]), "kind": "audit", **audit})
