@@ -45,3 +45,21 @@ def events_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     return process_partial_response(event=event, record_handler=record_handler,
                                     processor=BatchProcessor(event_type=EventType.SQS), context=context)
+
+
+def webhooks_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Deliver domain events to the admins' webhook subscribers (failures retried, then the DLQ)."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    from chalicelib.services.webhooks import deliver_event
+
+    def record_handler(record: Any) -> None:
+        try:
+            envelope = json.loads(record.body)
+            deliver_event(envelope["detail-type"], envelope["detail"])
+        except Exception as error:
+            _fail_loudly("webhook", record, error)
+            raise
+
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
