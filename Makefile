@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit functional browser bench package lint reset clean
+.PHONY: run test unit functional browser bench package lint openapi reset clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Parley needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -39,6 +39,9 @@ package: $(STAMP)  ## CloudFormation (SAM) template and zip in out/, linted
 
 lint: package  ## the packaged template through cfn-lint, and every module compiles
 	$(PY) -m compileall -q app.py chalicelib local tests bench
+
+openapi: $(STAMP)  ## regenerate docs/openapi.json from the routes
+	$(PY) -m local.openapi
 
 reset:  ## wipe local data kept between `make run`s
 	rm -rf .local

@@ -1,23 +1,22 @@
-"""moto in server mode, with DynamoDB writes made atomic the way DynamoDB makes them.
+"""moto in server mode, with DynamoDB requests made atomic the way DynamoDB makes them.
 
 moto checks a write's conditions and then applies it without a lock, so two concurrent
-conditional writes (two routers claiming the last unit of an agent's capacity) can both pass.
-DynamoDB never allows that. Serializing DynamoDB write requests restores its guarantee locally;
-reads stay concurrent. See docs/decisions/0002-serialized-dynamodb-writes-on-moto.md.
+conditional writes (two routers claiming the last unit of an agent's capacity) can both pass,
+and a read iterating a table while a write changes it fails ("dictionary changed size during
+iteration"). DynamoDB never allows either. Serializing DynamoDB requests restores its guarantees
+locally. See docs/decisions/0002-serialized-dynamodb-writes-on-moto.md.
 """
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any, Callable, Iterable
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-
-
-class AtomicDynamoWrites:
-    """WSGI middleware: one DynamoDB write at a time."""
+class AtomicDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time (other services stay concurrent)."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self._app = app
@@ -25,7 +24,7 @@ class AtomicDynamoWrites:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith("DynamoDB_") and target.rsplit(".", 1)[-1] in _WRITES:
+        if target.startswith("DynamoDB_"):
             with self._lock:
                 return list(self._app(environ, start_response))
         return self._app(environ, start_response)
@@ -35,7 +34,8 @@ class MotoServer:
     """A moto server on host:port in a background thread."""
 
     def __init__(self, host: str, port: int):
-        self._server = make_server(host, port, AtomicDynamoWrites(DomainDispatcherApplication(create_backend_app)),
+        install()
+        self._server = make_server(host, port, AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)),
                                    threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
 
@@ -45,3 +45,77 @@ class MotoServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(timeout=5)
+
+
+def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    """TransactWriteItems as DynamoDB does it: check every condition, then apply every write.
+
+    moto's own version deep-copies each named table once per item to roll back, which costs
+    O(items × table size) per transaction; here only the items the transaction touches are kept.
+    """
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (MultipleTransactionsException, TooManyTransactionsException,
+                                          TransactionCanceledException, TransactWriteSingleOpException)
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    seen: set[tuple[str, str]] = set()
+    plan, errors = [], []
+    for entry in transact_items:
+        if len(entry) > 1:
+            raise TransactWriteSingleOpException
+        op_type, op = next(iter(entry.items()))
+        if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+            raise ValueError("Unsupported transaction operation")
+        table_name = op["TableName"]
+        table = self.get_table(table_name)
+        if op_type == "Put":
+            key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+            if table.range_key_attr is not None:
+                key[table.range_key_attr] = op["Item"][table.range_key_attr]
+        else:
+            key = op["Key"]
+        marker = (table_name, str(dict(sorted(key.items()))))
+        if marker in seen:
+            raise MultipleTransactionsException()
+        seen.add(marker)
+        current = self.get_item(table_name, key)
+        condition = op.get("ConditionExpression")
+        names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+        if condition is not None and not get_filter_expression(condition, names, values).expr(current):
+            old = (current.to_json()["Attributes"] if current
+                   and op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None)
+            errors.append(("ConditionalCheckFailed", "The conditional request failed", old))
+        else:
+            errors.append((None, None, None))
+        plan.append((op_type, op, table_name, key, current))
+    if any(code is not None for code, _, _ in errors):
+        raise TransactionCanceledException(errors)
+    applied: list[tuple[str, dict[str, Any], Any]] = []
+    try:
+        for op_type, op, table_name, key, current in plan:
+            if op_type == "ConditionCheck":
+                continue
+            applied.append((table_name, key, copy.deepcopy(current)))
+            if op_type == "Put":
+                self.put_item(table_name, op["Item"])
+            elif op_type == "Delete":
+                self.delete_item(table_name, key)
+            else:
+                self.update_item(table_name, key, update_expression=op["UpdateExpression"],
+                                 expression_attribute_names=op.get("ExpressionAttributeNames"),
+                                 expression_attribute_values=op.get("ExpressionAttributeValues"))
+    except Exception:
+        for table_name, key, previous in reversed(applied):  # all or nothing
+            if previous is None:
+                self.delete_item(table_name, key)
+            else:
+                self.put_item(table_name, previous.to_json()["Attributes"])
+        raise
+
+
+def install() -> None:
+    """Use the faithful, item-scoped TransactWriteItems in this process's moto."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    DynamoDBBackend.transact_write_items = _transact_write_items

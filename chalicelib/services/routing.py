@@ -20,6 +20,7 @@ from chalicelib.domain.routing.queue import next_in_queue
 from chalicelib.domain.routing.router import decide
 from chalicelib.errors import ConflictError
 from chalicelib.observability import logger, metrics
+from chalicelib.services import rules
 
 ATTEMPTS = 3
 DRAIN_BATCH = 25
@@ -96,17 +97,31 @@ def assign(ticket: dict[str, Any], decision: decisions.RoutingDecision) -> dict[
                "updated_at": at, "version": ticket["version"] + 1}
     if decision.offer_expires_at:
         updated.update(offered_to=decision.agent_id, offer_expires_at=iso(decision.offer_expires_at))
-    changes = {k: [ticket.get(k), updated[k]] for k in ("assignee_id", "department") if ticket.get(k) != updated[k]}
+    # triggers run on the assignment too ("notify the assignee"), but may not move the claim it makes
+    outcome = rules.apply(ticket, updated, rules.Change(event="updated", actor_type="system", via="rule",
+                                                        locked=frozenset({"assignee_id", "status"})))
+    updated = {**outcome.ticket, "version": ticket["version"] + 1}
+    changes = outcome.changes
     event = ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": updated, "changes": changes, "actor": "routing"}, at)
+    events = [event]
     audit = {"id": event.id, "at": at, "actor": "routing", "action": "assigned",
-             "detail": {"agent_id": decision.agent_id, "reason": decision.reason, "rule_id": decision.rule_id}}
+             "detail": {"agent_id": decision.agent_id, "reason": decision.reason, "rule_id": decision.rule_id,
+                        **outcome.audit_detail()}}
     load = agent_store().load_change(
         claim.agent_id, {claim.channel_group: claim.weight}, limits={claim.channel_group: claim.capacity - claim.weight},
         open_delta=1, max_open=claim.max_open_tickets, assigned_at=at)
-    ticket_store().save_ticket(updated, ticket["version"], [event], audit, extra=[load])
+    extra = [load]
+    if outcome.comments:
+        store = ticket_store()
+        conversation = store.get_conversation(ticket["conversation_id"])
+        messages, added = rules.rule_messages(outcome, updated, conversation["last_seq"] + 1, at)
+        extra += store.message_items(ticket["conversation_id"], messages, conversation["last_seq"])
+        events += added
+    events += outcome.events
+    ticket_store().save_ticket(updated, ticket["version"], events, audit, extra=extra)
     metrics.add_metric(name="TicketsAssigned", unit="Count", value=1)
     logger.info("ticket assigned", extra={"ticket_id": ticket["id"], "reason": decision.reason})
-    event_publisher().publish([event.to_dict()])
+    event_publisher().publish([e.to_dict() for e in events])
     return updated
 
 
@@ -200,6 +215,15 @@ def _departments(fresh: bool = False) -> list[dict[str, Any]]:
     if fresh or _departments_cache is None or time.monotonic() - _departments_cache[0] > 30:
         _departments_cache = (time.monotonic(), agent_store().list_departments())
     return _departments_cache[1]
+
+
+def department_named(name: str) -> dict[str, Any] | None:
+    """A department by name, case-insensitively (from the per-container cache, read again on a miss)."""
+    for fresh in (False, True):
+        found = next((d for d in _departments(fresh) if d["name"].lower() == name.lower()), None)
+        if found:
+            return found
+    return None
 
 
 def forget_departments() -> None:

@@ -1,7 +1,6 @@
 """Routing over the local stack: the right available agent, never over capacity, queues that drain."""
 from __future__ import annotations
 
-import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -126,21 +125,3 @@ def test_concurrent_routers_never_push_an_agent_over_capacity(stack, parley_env)
     audits = [ticket_store().audit(t["id"]) for t in tickets if t.get("assignee_id")]
     assert all(sum(a["action"] == "assigned" for a in audit) == 1 for audit in audits), "never assigned twice"
 
-
-@pytest.fixture
-def parley_env(stack, monkeypatch):
-    """Point chalicelib, in this process, at the running stack's moto (to run routers side by side)."""
-    from chalicelib import bootstrap, config
-
-    for name, value in stack.resources.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", stack.moto_url)
-    for name, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1",
-                        "AWS_DEFAULT_REGION": "us-east-1", "VISITOR_TOKEN_SECRET": "unused",
-                        "SDK_SHARED_SECRET": "unused", "PARLEY_STAGE": "local"}.items():
-        monkeypatch.setenv(name, value)
-    config.settings.cache_clear()
-    bootstrap.reset()
-    yield os.environ
-    config.settings.cache_clear()
-    bootstrap.reset()
