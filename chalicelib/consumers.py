@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.observability import logger
+from chalicelib.observability import invocation, logger
 
 
 def _fail_loudly(kind: str, record: Any, error: Exception) -> None:
@@ -25,8 +25,9 @@ def inbound_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
             _fail_loudly("inbound", record, error)
             raise
 
-    return process_partial_response(event=event, record_handler=record_handler,
-                                    processor=SqsFifoPartialProcessor(skip_group_on_error=True), context=context)
+    with invocation(getattr(context, "aws_request_id", None)):
+        return process_partial_response(event=event, record_handler=record_handler,
+                                        processor=SqsFifoPartialProcessor(skip_group_on_error=True), context=context)
 
 
 def events_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -43,8 +44,9 @@ def events_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
             _fail_loudly("event", record, error)
             raise
 
-    return process_partial_response(event=event, record_handler=record_handler,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
+    with invocation(getattr(context, "aws_request_id", None)):
+        return process_partial_response(event=event, record_handler=record_handler,
+                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
 
 
 def webhooks_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -61,5 +63,6 @@ def webhooks_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
             _fail_loudly("webhook", record, error)
             raise
 
-    return process_partial_response(event=event, record_handler=record_handler,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
+    with invocation(getattr(context, "aws_request_id", None)):
+        return process_partial_response(event=event, record_handler=record_handler,
+                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)

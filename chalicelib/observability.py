@@ -1,7 +1,35 @@
-"""Structured logging and metrics (powertools), shared by every handler."""
+"""Structured logging and metrics (powertools), shared by every handler.
+
+Logs are JSON with a correlation id (the API Gateway request id, or the queue message id);
+metrics are CloudWatch EMF lines flushed at the end of each invocation. Tracing is Lambda's own
+X-Ray integration, not the powertools Tracer (see docs/decisions/0003-observability.md).
+"""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger(service="parley")
 metrics = Metrics(namespace="Parley", service="parley")
+_lock = threading.Lock()  # the local gateway runs handlers in threads; Lambda runs one at a time
+
+
+def count(name: str, value: int = 1) -> None:
+    """Add to a count metric (emitted at the end of the invocation)."""
+    with _lock:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+@contextmanager
+def invocation(correlation_id: str | None) -> Iterator[None]:
+    """One handler invocation: logs carry the correlation id, metrics are flushed at the end."""
+    logger.set_correlation_id(correlation_id)
+    try:
+        yield
+    finally:
+        with _lock:
+            metrics.flush_metrics(raise_on_empty_metrics=False)

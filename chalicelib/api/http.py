@@ -16,7 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from chalicelib.api.tokens import Principal, role_from_groups, verify_visitor_token
 from chalicelib.errors import (ForbiddenError, ParleyError, PayloadTooLargeError, UnauthorizedError,
                                ValidationError)
-from chalicelib.observability import logger
+from chalicelib.observability import invocation, logger
 
 MAX_BODY_BYTES = 256 * 1024
 AGENT_ROLES = ("admin", "agent", "light_agent")
@@ -117,6 +117,10 @@ def endpoint(*, auth: str | None, roles: tuple[str, ...] = AGENT_ROLES, cors: bo
     def wrap(view: Callable[..., Any]) -> Callable[..., Response]:
         @functools.wraps(view)
         def run(request: Any, **params: Any) -> Response:
+            with invocation((getattr(request, "context", None) or {}).get("requestId")):
+                return handle(request, **params)
+
+        def handle(request: Any, **params: Any) -> Response:
             headers: dict[str, str] = {}
             try:
                 if cors:
@@ -144,6 +148,7 @@ def endpoint(*, auth: str | None, roles: tuple[str, ...] = AGENT_ROLES, cors: bo
             status, body = result if isinstance(result, tuple) else (200, result)
             return json_response(status, body, headers)
 
+        run.auth, run.roles = auth, roles  # read by the OpenAPI generator
         return run
 
     return wrap

@@ -7,7 +7,7 @@ is one DynamoDB transaction; a redelivered contact fails on its inbound marker a
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from chalicelib.clock import iso, now
@@ -15,8 +15,9 @@ from chalicelib.domain import events as ev
 from chalicelib.domain.conversation_styles import StyleSettings, on_customer_message
 from chalicelib.domain.tickets import Ticket, subject_from
 from chalicelib.errors import ValidationError
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.store.keys import month_bucket
+from chalicelib.services import rules
 from chalicelib.services.routing import capacity_items, route
 from chalicelib.store.tickets import CapacityError, DuplicateError
 
@@ -41,6 +42,7 @@ class Contact:
     html: str | None = None
     received_at: str | None = None
     new_ticket_only: bool = False                  # the widget's "start a conversation": never append
+    email: dict[str, Any] | None = None            # email only: Message-ID, References, full text, raw mail key
 
     def to_dict(self) -> dict[str, Any]:
         """The queue form."""
@@ -88,8 +90,9 @@ def receive(contact: Contact) -> dict[str, Any]:
     if contact.new_ticket_only or latest is None:
         return _create(contact, customer_id, ticket_id=preallocated, linked=None)
     decision = on_customer_message(_style_settings(), latest, now())
-    if decision.action == "new_ticket":
-        return _create(contact, customer_id, ticket_id=None, linked=decision.linked_ticket_id)
+    if decision.action == "new_ticket":  # a new ticket is a new conversation, whatever the contact addressed
+        fresh = replace(contact, conversation_id=None, ticket_id=None)
+        return _create(fresh, customer_id, ticket_id=None, linked=decision.linked_ticket_id)
     return _append(contact, latest, reopen=decision.action == "reopen")
 
 
@@ -124,28 +127,49 @@ def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked
         custom_fields=contact.metadata,
         conversation_style=settings.channel_styles.get(contact.channel),
     ).to_dict()
-    ticket.update(last_customer_message_at=at, via_followup_source_id=linked)
+    customer = store.get_customer(customer_id) or {}
+    ticket.update(last_customer_message_at=at, via_followup_source_id=linked,
+                  requester_name=customer.get("name") or contact.customer_name,
+                  organization_id=customer.get("organization_id"))
     message = _message(contact, seq=1, ticket_id=ticket["id"])
-    created = ev.DomainEvent(ev.TICKET_CREATED, {"ticket": ticket}, at)
-    added = ev.DomainEvent(ev.MESSAGE_ADDED, _message_detail(ticket, message), at)
-    audit = {"id": created.id, "at": at, "actor": f"customer#{customer_id}", "action": "ticket_created",
-             "detail": {"channel": ticket["channel"], "subject": ticket["subject"], "linked_ticket_id": linked}}
+    change = rules.Change(event="created", actor_type="customer", actor_id=customer_id, via=contact.channel,
+                          comment=message)
+    outcome = rules.apply(None, ticket, change)
     try:
-        store.create_ticket(ticket, message, [created, added], audit, extra=[
-            store.inbound_marker(contact.channel, contact.message_id),
-            store.thread_put(contact.channel, customer_id, ticket["id"], conversation_id)])
+        try:
+            ticket, created, added = _write_new(store, contact, outcome, message, at, linked)
+        except CapacityError:  # a trigger assigned an agent without room: routing picks someone instead
+            outcome = rules.apply(None, ticket, replace(change, locked=frozenset({"assignee_id"})))
+            ticket, created, added = _write_new(store, contact, outcome, message, at, linked)
     except DuplicateError:
         logger.info("contact was processed already", extra={"message_id": contact.message_id})
         stored = store.get_ticket(ticket["id"])
         if stored:  # the first delivery may have failed before routing: route now
             route(stored)
         return stored or ticket
-    store.note_first_month(month_bucket(at).split("#")[1])
-    metrics.add_metric(name="TicketsCreated", unit="Count", value=1)
+    _note_month(store, month_bucket(at).split("#")[1])
+    count("TicketsCreated")
     logger.info("ticket created", extra={"ticket_id": ticket["id"], "channel": ticket["channel"]})
-    event_publisher().publish([created.to_dict(), added.to_dict()])
+    event_publisher().publish([e.to_dict() for e in created])
     route(ticket)
     return ticket
+
+
+def _write_new(store: Any, contact: Contact, outcome: Any, message: dict[str, Any], at: str,
+               linked: int | None) -> tuple[dict[str, Any], list[ev.DomainEvent], list[dict[str, Any]]]:
+    """One transaction: the new ticket as the rules left it, its messages, events, marker and capacity claim."""
+    ticket = outcome.ticket
+    more, added = rules.rule_messages(outcome, ticket, message["seq"] + 1, at)
+    events = [ev.DomainEvent(ev.TICKET_CREATED, {"ticket": ticket}, at),
+              ev.DomainEvent(ev.MESSAGE_ADDED, _message_detail(ticket, message), at), *added, *outcome.events]
+    audit = {"id": events[0].id, "at": at, "actor": f"customer#{ticket['requester_id']}", "action": "ticket_created",
+             "detail": {"channel": ticket["channel"], "subject": ticket["subject"], "linked_ticket_id": linked,
+                        **outcome.audit_detail()}}
+    store.create_ticket(ticket, message, events, audit, more_messages=more, extra=[
+        store.inbound_marker(contact.channel, contact.message_id),
+        store.thread_put(contact.channel, ticket["requester_id"], ticket["id"], ticket["conversation_id"]),
+        *capacity_items(None, ticket)])
+    return ticket, events, more
 
 
 def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool) -> dict[str, Any]:
@@ -166,15 +190,18 @@ def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool) -> dict[s
         audit = {"id": events[-1].id, "at": at, "actor": f"customer#{ticket['requester_id']}",
                  "action": "ticket_reopened", "detail": diff}
     marker = store.inbound_marker(contact.channel, contact.message_id)
+    change = rules.Change(event="updated", actor_type="customer", actor_id=ticket["requester_id"],
+                          via=contact.channel, comment=message)
+    outcome = rules.apply(ticket, {**ticket, **changes}, change)
     try:
         try:
-            updated = store.append_message(ticket, message, changes, events, audit,
-                                           extra=[marker, *capacity_items(ticket, {**ticket, **changes})])
+            updated, events = _write_append(store, ticket, message, events, audit, outcome, marker, at)
         except CapacityError:  # the agent has no room for the reopened ticket: back to routing
-            changes["assignee_id"] = None
             if audit:
                 audit["detail"]["unassigned"] = "agent at capacity"
-            updated = store.append_message(ticket, message, changes, events, audit, extra=[marker])
+            outcome = rules.apply(ticket, {**ticket, **changes, "assignee_id": None},
+                                  replace(change, locked=frozenset({"assignee_id"})))
+            updated, events = _write_append(store, ticket, message, events, audit, outcome, marker, at)
     except DuplicateError:
         logger.info("contact was processed already", extra={"message_id": contact.message_id})
         return ticket
@@ -184,10 +211,43 @@ def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool) -> dict[s
     return updated
 
 
+def _write_append(store: Any, ticket: dict[str, Any], message: dict[str, Any], events: list[ev.DomainEvent],
+                  audit: dict[str, Any] | None, outcome: Any, marker: Any, at: str
+                  ) -> tuple[dict[str, Any], list[ev.DomainEvent]]:
+    """One transaction: the customer's message, the ticket as the rules left it, their messages and events."""
+    final = outcome.ticket
+    more, added = rules.rule_messages(outcome, final, message["seq"] + 1, at)
+    events = [e for e in events if e.name != ev.TICKET_UPDATED] + added
+    if outcome.changes:
+        events.append(ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": {**final, "version": ticket["version"] + 1},
+                                                         "changes": outcome.changes,
+                                                         "actor": f"customer#{ticket['requester_id']}"}, at))
+    events += outcome.events
+    detail = outcome.audit_detail()
+    if detail or (outcome.changes and audit is None):
+        audit = audit or {"id": uuid.uuid4().hex, "at": at, "actor": f"customer#{ticket['requester_id']}",
+                          "action": "rules", "detail": {}}
+        audit = {**audit, "detail": {**audit["detail"], **outcome.changes, **detail}}
+    updated = store.append_message(ticket, message, {k: v for k, v in final.items() if k != "version"}, events,
+                                   audit, extra=[marker, *capacity_items(ticket, final)], more_messages=more)
+    return updated, events
+
+
+_months_noted: set[str] = set()
+
+
+def _note_month(store: Any, month: str) -> None:
+    """Record the month of the oldest ticket once per container (the all-tickets listing stops there)."""
+    if month not in _months_noted:
+        store.note_first_month(month)
+        _months_noted.add(month)
+
+
 def _message(contact: Contact, *, seq: int, ticket_id: int) -> dict[str, Any]:
     return {"id": contact.message_id, "seq": seq, "ticket_id": ticket_id, "author_type": "customer",
             "body": contact.body, "html": contact.html, "public": True, "channel": contact.channel,
-            "attachments": contact.attachments or None, "created_at": contact.received_at or iso(now())}
+            "attachments": contact.attachments or None, "created_at": contact.received_at or iso(now()),
+            "email": contact.email}
 
 
 def _message_detail(ticket: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
@@ -197,11 +257,11 @@ def _message_detail(ticket: dict[str, Any], message: dict[str, Any]) -> dict[str
 
 def _department(name: str | None) -> str | None:
     """The department's name as an admin wrote it; an unknown one routes to the general queue."""
-    from chalicelib.bootstrap import agent_store
+    from chalicelib.services.routing import department_named
 
     if not name:
         return None
-    department = agent_store().get_department(name)
+    department = department_named(name)
     if department is None:
         logger.info("unknown department, using the general queue", extra={"department": name})
         return None
@@ -210,4 +270,4 @@ def _department(name: str | None) -> str | None:
 
 def _style_settings() -> StyleSettings:
     """The account's conversation style settings (defaults until an admin changes them)."""
-    return StyleSettings()
+    return rules.style_settings()

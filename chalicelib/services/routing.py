@@ -19,7 +19,7 @@ from chalicelib.domain.routing.capacity import CONSUMING_STATUSES
 from chalicelib.domain.routing.queue import next_in_queue
 from chalicelib.domain.routing.router import decide
 from chalicelib.errors import ConflictError
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count, logger
 from chalicelib.services import rules
 
 ATTEMPTS = 3
@@ -119,7 +119,7 @@ def assign(ticket: dict[str, Any], decision: decisions.RoutingDecision) -> dict[
         events += added
     events += outcome.events
     ticket_store().save_ticket(updated, ticket["version"], events, audit, extra=extra)
-    metrics.add_metric(name="TicketsAssigned", unit="Count", value=1)
+    count("TicketsAssigned")
     logger.info("ticket assigned", extra={"ticket_id": ticket["id"], "reason": decision.reason})
     event_publisher().publish([e.to_dict() for e in events])
     return updated
