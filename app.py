@@ -1,7 +1,11 @@
 """Parley's Lambda entry points: a table of contents, one line per route or handler into chalicelib."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import agents, auth, channels, customers, sdk, tickets, views
+from chalicelib.api import agents, auth, channels, customers, monitor, sdk, tickets, views, webhooks
+from chalicelib.api import live_chat
+from chalicelib.api import zendesk
+from chalicelib.api import rules, zendesk_rules
+from chalicelib.api import attachments, local_outbox
 from chalicelib.api.http import normalize_errors
 from chalicelib.realtime import handlers as ws
 
@@ -73,6 +77,25 @@ def ticket_views():
 @app.route("/api/views/{view_id}/tickets", methods=["GET"])
 def view_tickets(view_id):
     return views.view_tickets(app.current_request, view_id=view_id)
+
+
+# Live monitor --------------------------------------------------------------------------------------
+@app.route("/api/monitor", methods=["GET"])
+def live_monitor():
+    return monitor.monitor(app.current_request)
+
+
+# Outbound webhooks for integrations -------------------------------------------------------------
+@app.route("/api/webhooks", methods=["GET", "POST"])
+def webhook_subscriptions():
+    if app.current_request.method == "POST":
+        return webhooks.create_webhook(app.current_request)
+    return webhooks.list_webhooks(app.current_request)
+
+
+@app.route("/api/webhooks/{webhook_id}", methods=["DELETE"])
+def webhook_subscription(webhook_id):
+    return webhooks.delete_webhook(app.current_request, webhook_id=webhook_id)
 
 
 # Customers: history across channels, merge, export, erasure ---------------------------------
@@ -162,8 +185,294 @@ def inbound_email(event, context):
 
 @app.route("/api/tickets/{ticket_id}/attachments/{folder}/{filename}", methods=["GET"])
 def ticket_attachment(ticket_id, folder, filename):
-    from chalicelib.api import attachments
     return attachments.download(app.current_request, ticket_id=ticket_id, folder=folder, filename=filename)
+
+
+# Local stack only ----------------------------------------------------------------------------
+@app.route("/api/_local/outbox", methods=["GET"])
+def local_outbox_items():
+    return local_outbox.list_outbox(app.current_request)
+
+
+# Live chat: rating, availability, offline form, proactive chat -----------------------------------
+@app.route("/api/sdk/conversations/{conversation_id}/rating", methods=["POST", "OPTIONS"])
+def sdk_rating(conversation_id):
+    return live_chat.rate_conversation(app.current_request, conversation_id=conversation_id)
+
+
+@app.route("/api/sdk/availability", methods=["GET", "OPTIONS"])
+def sdk_availability():
+    return live_chat.availability(app.current_request)
+
+
+@app.route("/api/sdk/offline-messages", methods=["POST", "OPTIONS"])
+def sdk_offline_messages():
+    return live_chat.offline_message(app.current_request)
+
+
+@app.route("/api/sdk/page-views", methods=["POST", "OPTIONS"])
+def sdk_page_views():
+    return live_chat.page_view(app.current_request)
+
+
+@app.route("/api/proactive-rules", methods=["GET", "POST"])
+def proactive_rules():
+    if app.current_request.method == "POST":
+        return live_chat.save_proactive_rule(app.current_request)
+    return live_chat.list_proactive_rules(app.current_request)
+
+
+# Zendesk-compatible API (/api/v2/...) --------------------------------------------------------
+@app.route("/api/v2/tickets.json", methods=["GET", "POST"])
+def zendesk_tickets():
+    if app.current_request.method == "POST":
+        return zendesk.tickets.create_ticket(app.current_request)
+    return zendesk.tickets.list_tickets(app.current_request)
+
+
+@app.route("/api/v2/tickets/show_many.json", methods=["GET"])
+def zendesk_tickets_show_many():
+    return zendesk.tickets.show_many(app.current_request)
+
+
+@app.route("/api/v2/tickets/{ticket_id}", methods=["GET", "PUT", "DELETE"])
+def zendesk_ticket(ticket_id):
+    if app.current_request.method == "PUT":
+        return zendesk.tickets.update_ticket(app.current_request, ticket_id=ticket_id)
+    if app.current_request.method == "DELETE":
+        return zendesk.tickets.delete_ticket(app.current_request, ticket_id=ticket_id)
+    return zendesk.tickets.show_ticket(app.current_request, ticket_id=ticket_id)
+
+
+@app.route("/api/v2/tickets/{ticket_id}/comments.json", methods=["GET"])
+def zendesk_ticket_comments(ticket_id):
+    return zendesk.tickets.list_comments(app.current_request, ticket_id=ticket_id)
+
+
+@app.route("/api/v2/users.json", methods=["POST"])
+def zendesk_users():
+    return zendesk.users.create_user(app.current_request)
+
+
+@app.route("/api/v2/users/me.json", methods=["GET"])
+def zendesk_users_me():
+    return zendesk.users.me(app.current_request)
+
+
+@app.route("/api/v2/users/search.json", methods=["GET"])
+def zendesk_users_search():
+    return zendesk.users.search_users(app.current_request)
+
+
+@app.route("/api/v2/users/{user_id}", methods=["GET"])
+def zendesk_user(user_id):
+    return zendesk.users.show_user(app.current_request, user_id=user_id)
+
+
+@app.route("/api/v2/organizations.json", methods=["GET", "POST"])
+def zendesk_organizations():
+    if app.current_request.method == "POST":
+        return zendesk.organizations.create_organization(app.current_request)
+    return zendesk.organizations.list_organizations(app.current_request)
+
+
+@app.route("/api/v2/organizations/{organization_id}", methods=["GET"])
+def zendesk_organization(organization_id):
+    return zendesk.organizations.show_organization(app.current_request, organization_id=organization_id)
+
+
+@app.route("/api/v2/search.json", methods=["GET"])
+def zendesk_search():
+    return zendesk.search.search(app.current_request)
+
+
+@app.route("/api/v2/api_tokens.json", methods=["GET", "POST"])
+def zendesk_api_tokens():
+    if app.current_request.method == "POST":
+        return zendesk.api_tokens.create_token(app.current_request)
+    return zendesk.api_tokens.list_tokens(app.current_request)
+
+
+@app.route("/api/v2/api_tokens/{token_id}", methods=["DELETE"])
+def zendesk_api_token(token_id):
+    return zendesk.api_tokens.delete_token(app.current_request, token_id=token_id)
+
+
+# Business rules: triggers, automations, macros, SLA policies, business hours, shortcuts -----------
+@app.route("/api/triggers", methods=["GET", "POST"])
+def triggers():
+    return rules.rules_collection(app.current_request, kind="trigger")
+
+
+@app.route("/api/triggers/test", methods=["POST"])
+def triggers_test():
+    return rules.test_rule(app.current_request, kind="trigger")
+
+
+@app.route("/api/triggers/reorder", methods=["POST"])
+def triggers_reorder():
+    return rules.reorder_rules(app.current_request, kind="trigger")
+
+
+@app.route("/api/triggers/{rule_id}", methods=["GET", "PUT", "PATCH", "DELETE"])
+def trigger(rule_id):
+    return rules.rule_item(app.current_request, kind="trigger", rule_id=rule_id)
+
+
+@app.route("/api/automations", methods=["GET", "POST"])
+def automations():
+    return rules.rules_collection(app.current_request, kind="automation")
+
+
+@app.route("/api/automations/test", methods=["POST"])
+def automations_test():
+    return rules.test_rule(app.current_request, kind="automation")
+
+
+@app.route("/api/automations/reorder", methods=["POST"])
+def automations_reorder():
+    return rules.reorder_rules(app.current_request, kind="automation")
+
+
+@app.route("/api/automations/{rule_id}", methods=["GET", "PUT", "PATCH", "DELETE"])
+def automation(rule_id):
+    return rules.rule_item(app.current_request, kind="automation", rule_id=rule_id)
+
+
+@app.route("/api/macros", methods=["GET", "POST"])
+def macros():
+    return rules.rules_collection(app.current_request, kind="macro")
+
+
+@app.route("/api/macros/reorder", methods=["POST"])
+def macros_reorder():
+    return rules.reorder_rules(app.current_request, kind="macro")
+
+
+@app.route("/api/macros/{rule_id}", methods=["GET", "PUT", "PATCH", "DELETE"])
+def macro(rule_id):
+    return rules.rule_item(app.current_request, kind="macro", rule_id=rule_id)
+
+
+@app.route("/api/tickets/{ticket_id}/macros/{macro_id}/apply", methods=["GET", "POST"])
+def ticket_macro(ticket_id, macro_id):
+    return rules.macro_on_ticket(app.current_request, ticket_id=ticket_id, macro_id=macro_id)
+
+
+@app.route("/api/sla-policies", methods=["GET", "POST"])
+def sla_policies():
+    return rules.rules_collection(app.current_request, kind="sla_policy")
+
+
+@app.route("/api/sla-policies/reorder", methods=["POST"])
+def sla_policies_reorder():
+    return rules.reorder_rules(app.current_request, kind="sla_policy")
+
+
+@app.route("/api/sla-policies/{rule_id}", methods=["GET", "PUT", "PATCH", "DELETE"])
+def sla_policy(rule_id):
+    return rules.rule_item(app.current_request, kind="sla_policy", rule_id=rule_id)
+
+
+@app.route("/api/schedules", methods=["GET", "POST"])
+def schedules():
+    return rules.rules_collection(app.current_request, kind="schedule")
+
+
+@app.route("/api/schedules/{rule_id}", methods=["GET", "PUT", "PATCH", "DELETE"])
+def schedule(rule_id):
+    return rules.rule_item(app.current_request, kind="schedule", rule_id=rule_id)
+
+
+@app.route("/api/assignment-rules", methods=["GET", "POST"])
+def assignment_rules():
+    return rules.rules_collection(app.current_request, kind="assignment_rule")
+
+
+@app.route("/api/assignment-rules/reorder", methods=["POST"])
+def assignment_rules_reorder():
+    return rules.reorder_rules(app.current_request, kind="assignment_rule")
+
+
+@app.route("/api/assignment-rules/{rule_id}", methods=["GET", "PUT", "PATCH", "DELETE"])
+def assignment_rule(rule_id):
+    return rules.rule_item(app.current_request, kind="assignment_rule", rule_id=rule_id)
+
+
+@app.route("/api/shortcuts", methods=["GET", "POST"])
+def shortcuts():
+    return rules.rules_collection(app.current_request, kind="shortcut")
+
+
+@app.route("/api/shortcuts/{rule_id}", methods=["GET", "PUT", "PATCH", "DELETE"])
+def shortcut(rule_id):
+    return rules.rule_item(app.current_request, kind="shortcut", rule_id=rule_id)
+
+
+@app.route("/api/tickets/{ticket_id}/shortcuts/{name}", methods=["GET"])
+def ticket_shortcut(ticket_id, name):
+    return rules.shortcut_on_ticket(app.current_request, ticket_id=ticket_id, name=name)
+
+
+@app.route("/api/settings/conversation-styles", methods=["GET", "PUT"])
+def conversation_styles():
+    return rules.conversation_styles(app.current_request)
+
+
+# Zendesk-compatible rules API -------------------------------------------------------------------
+@app.route("/api/v2/triggers", methods=["GET", "POST"])
+def zendesk_triggers():
+    return zendesk_rules.collection(app.current_request, kind="trigger")
+
+
+@app.route("/api/v2/triggers.json", methods=["GET", "POST"])
+def zendesk_triggers_json():
+    return zendesk_rules.collection(app.current_request, kind="trigger")
+
+
+@app.route("/api/v2/triggers/{rule_id}", methods=["GET", "PUT", "DELETE"])
+def zendesk_trigger(rule_id):
+    return zendesk_rules.item(app.current_request, kind="trigger", rule_id=rule_id)
+
+
+@app.route("/api/v2/automations", methods=["GET", "POST"])
+def zendesk_automations():
+    return zendesk_rules.collection(app.current_request, kind="automation")
+
+
+@app.route("/api/v2/automations.json", methods=["GET", "POST"])
+def zendesk_automations_json():
+    return zendesk_rules.collection(app.current_request, kind="automation")
+
+
+@app.route("/api/v2/automations/{rule_id}", methods=["GET", "PUT", "DELETE"])
+def zendesk_automation(rule_id):
+    return zendesk_rules.item(app.current_request, kind="automation", rule_id=rule_id)
+
+
+@app.route("/api/v2/macros", methods=["GET", "POST"])
+def zendesk_macros():
+    return zendesk_rules.collection(app.current_request, kind="macro")
+
+
+@app.route("/api/v2/macros.json", methods=["GET", "POST"])
+def zendesk_macros_json():
+    return zendesk_rules.collection(app.current_request, kind="macro")
+
+
+@app.route("/api/v2/macros/{rule_id}", methods=["GET", "PUT", "DELETE"])
+def zendesk_macro(rule_id):
+    return zendesk_rules.item(app.current_request, kind="macro", rule_id=rule_id)
+
+
+@app.route("/api/v2/tickets/{ticket_id}/macros/{macro_id}/apply", methods=["GET"])
+def zendesk_ticket_macro(ticket_id, macro_id):
+    return zendesk_rules.macro_apply(app.current_request, ticket_id=ticket_id, macro_id=macro_id)
+
+
+@app.route("/api/v2/tickets/{ticket_id}/macros/{macro_id}/apply.json", methods=["GET"])
+def zendesk_ticket_macro_json(ticket_id, macro_id):
+    return zendesk_rules.macro_apply(app.current_request, ticket_id=ticket_id, macro_id=macro_id)
 
 
 # WebSockets ----------------------------------------------------------------------------------
@@ -199,6 +508,12 @@ def event_consumer(event):
 def delivery_consumer(event):
     from chalicelib.services.outbound_delivery import delivery_batch
     return delivery_batch(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue="parley-webhooks", batch_size=10)
+def webhook_consumer(event):
+    from chalicelib.consumers import webhooks_batch
+    return webhooks_batch(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

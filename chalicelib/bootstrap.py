@@ -56,6 +56,15 @@ def config_store():
 
 
 @lru_cache(maxsize=1)
+def delivery_log():
+    """Which outbound deliveries (webhooks) already happened."""
+    from chalicelib.config import settings
+    from chalicelib.store.deliveries import DeliveryLog
+
+    return DeliveryLog(client("dynamodb"), settings().idempotency_table)
+
+
+@lru_cache(maxsize=1)
 def connection_store():
     """The DynamoDB store of open WebSocket connections."""
     from chalicelib.config import settings
@@ -173,10 +182,35 @@ def ticket_search_store():
     return TicketSearchStore(client("dynamodb"), settings().tickets_table)
 
 
+@lru_cache(maxsize=1)
+def channel_sender():
+    """Sends channel replies to the providers: over HTTPS in AWS, into the local outbox on the local stack."""
+    from chalicelib.channels.http_sender import RecordingSender, UrllibSender
+    from chalicelib.config import settings
+
+    if settings().is_local:
+        from chalicelib.channels.outbound import simulated_response
+        from chalicelib.store.local_outbox import LocalOutbox
+
+        return RecordingSender(record=LocalOutbox(client("dynamodb"), settings().tickets_table).record,
+                               respond=simulated_response)
+    return UrllibSender()
+
+
+@lru_cache(maxsize=1)
+def email_intake_store():
+    """Per-sender mail counters and the quarantine of inbound email."""
+    from chalicelib.config import settings
+    from chalicelib.store.email_intake import EmailIntakeStore
+
+    return EmailIntakeStore(client("dynamodb"), settings().tickets_table)
+
+
 def reset() -> None:
     """Forget every client and store (tests that switch endpoints call this)."""
-    for cached in (client, ticket_store, agent_store, config_store, connection_store, event_publisher, inbound_queue,
-                   token_verifier, websocket_sender, watcher_store, live_chat_store, proactive_store):
+    for cached in (client, ticket_store, agent_store, config_store, delivery_log, connection_store, event_publisher, inbound_queue,
+                   token_verifier, websocket_sender, watcher_store, live_chat_store, proactive_store,
+                   channel_sender, email_intake_store):
         cached.cache_clear()
     for cached in (organization_store, api_token_store, zendesk_id_store, deleted_ticket_store):
         cached.cache_clear()

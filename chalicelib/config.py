@@ -43,6 +43,12 @@ class Settings:
     meta_verify_token: str = ""
     twilio_auth_token: str = ""
     telegram_secret_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_access_token: str = ""
+    meta_page_access_token: str = ""
+    telegram_bot_token: str = ""
+    twilio_account_sid: str = ""
+    twilio_from_number: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -88,4 +94,10 @@ def settings() -> Settings:
         meta_verify_token=_env("META_VERIFY_TOKEN", ""),
         twilio_auth_token=_env("TWILIO_AUTH_TOKEN", ""),
         telegram_secret_token=_env("TELEGRAM_SECRET_TOKEN", ""),
+        whatsapp_phone_number_id=_env("WHATSAPP_PHONE_NUMBER_ID", ""),
+        whatsapp_access_token=_env("WHATSAPP_ACCESS_TOKEN", ""),
+        meta_page_access_token=_env("META_PAGE_ACCESS_TOKEN", ""),
+        telegram_bot_token=_env("TELEGRAM_BOT_TOKEN", ""),
+        twilio_account_sid=_env("TWILIO_ACCOUNT_SID", ""),
+        twilio_from_number=_env("TWILIO_FROM_NUMBER", ""),
     )

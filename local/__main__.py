@@ -16,6 +16,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run Parley on this machine (moto, gateway, pollers, clock).")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PARLEY_PORT", 8000)))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("PARLEY_MOTO_PORT", 4566)))
+    parser.add_argument("--smtp-port", type=int, default=int(os.environ.get("PARLEY_SMTP_PORT", 2525)))
     parser.add_argument("--clock-seconds", type=float, default=float(os.environ.get("PARLEY_CLOCK_SECONDS", 60)))
     parser.add_argument("--reset", action="store_true", help="wipe saved local data and exit")
     parser.add_argument("--no-persist", action="store_true", help="keep nothing between runs")
@@ -28,6 +29,7 @@ def main() -> None:
         print("Local data wiped.")
         return
     stack = LocalStack(port=args.port, moto_port=args.moto_port, clock_seconds=args.clock_seconds,
+                       smtp_port=args.smtp_port,
                        data_dir=None if args.no_persist else REPO / ".local")
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
@@ -51,7 +53,7 @@ def banner(stack: LocalStack) -> str:
     Widget demo   {stack.url}/widget/demo/
     REST API      {stack.url}/api
     WebSocket     ws://{stack.host}:{stack.port}/ws
-    SMTP          {stack.host}:2525 (mail to support@parley.test)
+    SMTP          {stack.host}:{stack.smtp_port} (mail to support@parley.test)
     moto (AWS)    {stack.moto_url}
 
   Demo logins:

@@ -44,7 +44,7 @@ class Gateway:
         self._sockets: dict[str, WebSocket] = {}
         routes = [
             Route("/api/{path:path}", self.rest, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
-            Route("/@connections/{connection_id}", self.connections, methods=["POST", "GET", "DELETE"]),
+            Route("/@connections/{connection_id:path}", self.connections, methods=["POST", "GET", "DELETE"]),
             WebSocketRoute("/ws", self.websocket),
             *(extra_routes or []),
             Mount("/widget", StaticFiles(directory=WEB_DIR / "widget", html=True, check_dir=False)),

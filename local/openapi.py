@@ -96,6 +96,8 @@ def _operation(path: str, method: str, name: str, view: Any) -> dict[str, Any]:
     doc = inspect.getdoc(inspect.unwrap(view)) if view else None
     summary, _, description = (doc or name.replace("_", " ")).partition("\n")
     operation: dict[str, Any] = {"operationId": f"{name}_{method.lower()}", "summary": summary.strip()}
+    if not doc:
+        operation["x-undocumented"] = True
     if description.strip():
         operation["description"] = description.strip()
     parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}

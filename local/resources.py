@@ -6,6 +6,7 @@ resources exist. Resources Chalice generates (functions, APIs, roles) are served
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,6 +25,13 @@ LOCAL_PARAMETERS = {  # local-only defaults; each can be overridden by the envir
     "MetaVerifyToken": "local-verify-token",
     "TwilioAuthToken": "local-twilio-token",
     "TelegramSecretToken": "local-telegram-secret",
+    # Outbound channel settings: locally replies land in the local outbox, so these only need a valid shape.
+    "WhatsAppPhoneNumberId": "100000000000001",
+    "WhatsAppAccessToken": "local-whatsapp-token",
+    "MetaPageAccessToken": "local-page-token",
+    "TelegramBotToken": "100000001:local-telegram-bot-token",
+    "TwilioAccountSid": "AC00000000000000000000000000000001",
+    "TwilioFromNumber": "+15550100000",
 }
 
 
@@ -52,6 +60,8 @@ class ResourceCreator:
             "AWS::S3::BucketPolicy": self._bucket_policy,
             "AWS::SES::ReceiptRuleSet": self._receipt_rule_set,
             "AWS::SES::ReceiptRule": self._receipt_rule,
+            "AWS::SES::EmailIdentity": self._email_identity,
+            "AWS::Lambda::Permission": self._lambda_permission,
         }
 
     def client(self, service: str) -> Any:
@@ -166,8 +176,24 @@ class ResourceCreator:
 
     def _receipt_rule(self, logical_id: str, p: dict[str, Any]) -> None:
         rule = {"Name": p["Rule"].get("Name", _name(logical_id)), **{k: v for k, v in p["Rule"].items() if k != "Name"}}
+        # Lambda actions name functions Chalice deploys; moto has none (it would refuse the rule). Locally the
+        # SMTP listener (local/smtp.py) plays SES's part: it stores the mail and calls the same handler.
+        rule["Actions"] = [action for action in rule.get("Actions", []) if "LambdaAction" not in action]
         self.client("ses").create_receipt_rule(RuleSetName=p["RuleSetName"], Rule=rule)
         self.resolver.refs[logical_id] = rule["Name"]
+
+    def _email_identity(self, logical_id: str, p: dict[str, Any]) -> None:
+        identity = p["EmailIdentity"]
+        if "@" in identity:
+            self.client("ses").verify_email_identity(EmailAddress=identity)
+        else:
+            self.client("ses").verify_domain_identity(Domain=identity)  # moto verifies at once
+        self.resolver.refs[logical_id] = identity
+
+    def _lambda_permission(self, logical_id: str, p: dict[str, Any]) -> None:
+        # Nothing to create: locally the gateway, pollers and SMTP listener call handlers directly, so no
+        # service needs permission to invoke a function. Recorded so references to it resolve.
+        self.resolver.refs[logical_id] = logical_id
 
     def _record(self, logical_id: str, ref: str, arn: str, **attributes: str) -> None:
         self.resolver.refs[logical_id] = ref
@@ -185,5 +211,17 @@ def create_resources(endpoint: str, region: str, overrides: dict[str, str]) -> t
         if isinstance(value, dict) and value.get("Ref") in parameters and env_name in overrides:
             parameters[value["Ref"]] = overrides[env_name]
     creator = ResourceCreator(endpoint, region, parameters)
+    for function in _chalice_functions(template):  # functions Chalice generates, named by the template
+        creator.resolver.attributes[(function, "Arn")] = (
+            f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:parley-local-{function}")
     creator.create_all(template, external_refs={"WebsocketAPI": "local"})
     return creator.environment(template), creator
+
+
+def _chalice_functions(template: dict[str, Any]) -> set[str]:
+    """Logical ids the template reads an Arn of (GetAtt or ${X.Arn}) but leaves to Chalice to declare."""
+    declared = {lid for lid, resource in template["Resources"].items() if "Type" in resource}
+    text = json.dumps(template["Resources"])
+    named = set(re.findall(r'"Fn::GetAtt": \["([A-Za-z0-9]+)", "Arn"\]', text))
+    named |= set(re.findall(r"\$\{([A-Za-z0-9]+)\.Arn\}", text))
+    return named - declared

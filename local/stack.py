@@ -21,8 +21,11 @@ class LocalStack:
     """Starts and stops every local piece; the same class serves `make run` and the functional tests."""
 
     def __init__(self, *, port: int = 8000, moto_port: int = 4566, host: str = "127.0.0.1",
-                 data_dir: Path | None = REPO / ".local", seed: bool = True, clock_seconds: float = 60.0):
+                 data_dir: Path | None = REPO / ".local", seed: bool = True, clock_seconds: float = 60.0,
+                 smtp_port: int = 2525):
         self.port, self.moto_port, self.host = port, moto_port, host
+        self.smtp_port = smtp_port
+        self.smtp: Any = None
         self.url = f"http://{host}:{port}"
         self.moto_url = f"http://{host}:{moto_port}"
         self.data_dir, self.seed, self.clock_seconds = data_dir, seed, clock_seconds
@@ -33,6 +36,7 @@ class LocalStack:
         self._moto: Any = None
         self._server: Any = None
         self._saver: threading.Thread | None = None
+        self.clock_offset = 0.0  # seconds Parley's clock runs ahead of the wall clock (POST /_local/clock/advance)
         self.ready = False
 
     # start -----------------------------------------------------------------------------------------
@@ -40,7 +44,9 @@ class LocalStack:
         """Bring everything up; returns once the gateway answers."""
         self._aws_environment()
         from local.moto_server import MotoServer
+        from local.moto_speedups import install as faster_dynamodb_transactions
 
+        faster_dynamodb_transactions()
         self._moto = MotoServer(self.host, self.moto_port)
         self._moto.start()
         overrides = {k: v for k, v in os.environ.items()}
@@ -61,6 +67,7 @@ class LocalStack:
         app_module.app.websocket_api.session = _boto_session()
         app_module.app.websocket_api._endpoint = self.url  # send()/close() reach the local @connections API
         self._start_pollers(app_module, creator)
+        self._start_smtp(app_module, creator)
         self._start_gateway(app_module)
         if self.seed:
             self._seed()
@@ -96,6 +103,15 @@ class LocalStack:
         for thread in (*self.pollers, self.clock):
             thread.start()
 
+    def _start_smtp(self, app_module: Any, creator: Any) -> None:
+        from local.smtp import LocalSmtp
+
+        self.smtp = LocalSmtp(host=self.host, port=self.smtp_port, s3=creator.client("s3"),
+                              bucket=self.environment["ATTACHMENTS_BUCKET"],
+                              support_address=self.environment["SUPPORT_ADDRESS"],
+                              handler=app_module.inbound_email, region=REGION)
+        self.smtp.start()
+
     def _start_gateway(self, app_module: Any) -> None:
         import uvicorn
         from starlette.responses import JSONResponse
@@ -107,12 +123,24 @@ class LocalStack:
         async def tick(request: Any) -> JSONResponse:
             return JSONResponse(await run_in_threadpool(self.clock.tick), media_type="application/json")
 
+        async def advance(request: Any) -> JSONResponse:
+            try:
+                body = await request.json() if await request.body() else {}
+            except ValueError:
+                body = None
+            seconds = body.get("seconds", 0) if isinstance(body, dict) else None
+            if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+                return JSONResponse({"error": "invalid", "message": 'send {"seconds": N} with N >= 0; '
+                                     "time only moves forward"}, status_code=400)
+            return JSONResponse({"now": self.advance_clock(float(seconds))})
+
         async def health(request: Any) -> JSONResponse:
             public = {k: v for k, v in self.environment.items() if "SECRET" not in k and "TOKEN" not in k}
             return JSONResponse({"ok": self.ready, "url": self.url, "moto_url": self.moto_url, "resources": public},
                                 status_code=200 if self.ready else 503)
 
-        extra = [Route("/_local/clock/tick", tick, methods=["POST"]), Route("/_local/health", health)]
+        extra = [Route("/_local/clock/tick", tick, methods=["POST"]),
+                 Route("/_local/clock/advance", advance, methods=["POST"]), Route("/_local/health", health)]
         gateway = Gateway(app_module, f"{self.host}:{self.port}", extra)
         config = uvicorn.Config(gateway.asgi, host=self.host, port=self.port, log_level="warning",
                                 ws="websockets-sansio", lifespan="off", timeout_graceful_shutdown=2)
@@ -123,6 +151,17 @@ class LocalStack:
             if not thread.is_alive():
                 raise RuntimeError(f"the gateway could not start on {self.url} (is the port in use?)")
             self.stop_event.wait(0.05)
+
+    def advance_clock(self, seconds: float) -> str:
+        """Move Parley's clock (chalicelib.clock) forward by seconds, for trying time rules; returns the new now."""
+        from datetime import datetime, timedelta, timezone
+
+        from chalicelib import clock
+
+        self.clock_offset += seconds
+        offset = timedelta(seconds=self.clock_offset)
+        clock.set_clock(lambda: datetime.now(timezone.utc) + offset)
+        return clock.iso(clock.now())
 
     def _seed(self) -> None:
         from chalicelib.bootstrap import client
@@ -172,6 +211,8 @@ class LocalStack:
             self.save()
         except Exception:
             log.exception("saving local data failed")
+        if self.smtp:
+            self.smtp.stop()
         if self._server:
             self._server.should_exit = True
         if self._moto:

@@ -37,6 +37,8 @@ def _accept(result: Any) -> dict[str, Any]:
 def _meta_webhook(parse: Callable[[Any], Any]) -> Callable[..., Any]:
     @endpoint(auth=None)
     def handle(request: Any) -> Any:
+        """A Meta webhook: GET answers the hub.verify_token handshake; POST checks X-Hub-Signature-256 over
+        the raw body, queues the messages and receipts, and answers 200 at once (401 when unsigned)."""
         from chalicelib.config import settings
 
         s = settings()

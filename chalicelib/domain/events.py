@@ -10,6 +10,7 @@ SOURCE = "parley"
 TICKET_CREATED = "TicketCreated"
 TICKET_UPDATED = "TicketUpdated"
 MESSAGE_ADDED = "MessageAdded"
+TICKET_DELETED = "TicketDeleted"
 CUSTOMER_MERGED = "CustomerMerged"
 
 

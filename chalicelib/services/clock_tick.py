@@ -9,9 +9,10 @@ from chalicelib.observability import logger
 def tick() -> dict[str, Any]:
     """Run every due job once; returns counts for the log."""
     from chalicelib.bootstrap import event_publisher
+    from chalicelib.services.clock_jobs import run_due
     from chalicelib.services.routing import drain_all
 
     relayed = event_publisher().relay_pending()
-    result = {"outbox_relayed": relayed, "assigned_from_queues": drain_all()}
+    result = {"outbox_relayed": relayed, "due": run_due(), "assigned_from_queues": drain_all()}
     logger.info("clock tick", extra=result)
     return result

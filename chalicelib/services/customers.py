@@ -17,11 +17,14 @@ def new_customer_id() -> str:
 def resolve_customer(store: Any, channel: str, address: str, *, name: str | None = None,
                      email: str | None = None) -> str:
     """The customer owning (channel, address), created on first contact (one get when known)."""
+    from chalicelib.services.organizations import organization_for_email
+
     existing = store.customer_for_identity(channel, address)
     if existing:
         return existing
     customer = {"id": new_customer_id(), "name": name or _default_name(channel, address), "email": email,
-                "created_at": iso(now()), "identities": [{"channel": channel, "address": address}]}
+                "created_at": iso(now()), "identities": [{"channel": channel, "address": address}],
+                "organization_id": organization_for_email(email or (address if channel == "email" else None))}
     try:
         store.create_customer(customer, [(channel, address)])
     except DuplicateError:  # another request created it a moment ago

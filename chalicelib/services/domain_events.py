@@ -1,9 +1,18 @@
-"""Consumer of domain events from the bus (via the outbound queue): realtime fan-out and integrations."""
+"""Consumer of domain events from the bus (via the outbound queue): realtime fan-out and integrations.
+
+Customers receive their conversation's public messages, its status and who is helping them; agents
+receive new tickets (everyone), and a conversation's messages, status and assignment while they are
+assigned to it or follow it (see chalicelib/realtime/fanout.py).
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.domain import events as ev
+from chalicelib.realtime import fanout
+from chalicelib.realtime.frames import message_frame
+
+RATING_STATUSES = ("solved", "closed")
 
 
 def handle_event(name: str, detail: dict[str, Any]) -> None:
@@ -20,19 +29,69 @@ def _ticket_created(detail: dict[str, Any]) -> None:
     ticket = detail["ticket"]
     agents = [f"agent#{a['id']}" for a in agent_store().list_agents()]
     websocket_sender().send_to(agents, {"type": "ticket_created", "ticket": {
-        k: ticket.get(k) for k in ("id", "subject", "status", "priority", "channel", "created_at")}})
+        k: ticket.get(k) for k in ("id", "subject", "status", "priority", "channel", "created_at",
+                                   "conversation_id", "assignee_id", "department")}})
+    if ticket.get("assignee_id") and ticket.get("conversation_id"):  # routed as it was created
+        _assigned(ticket, {"assignee_id": [None, ticket["assignee_id"]]},
+                  fanout.agent_connections(ticket["conversation_id"], ticket["assignee_id"]),
+                  fanout.customer_connections(ticket["requester_id"]))
 
 
 def _message_added(detail: dict[str, Any]) -> None:
-    """Deliver a public message to the customer's open connections."""
-    from chalicelib.bootstrap import websocket_sender
+    """Deliver a message to the agents following the conversation, and a public one to the customer."""
+    from chalicelib.bootstrap import ticket_store
 
-    message = detail["message"]
-    if not message.get("public"):
+    message, conversation_id = detail["message"], detail["conversation_id"]
+    if message.get("public"):
+        fanout.send(fanout.customer_connections(detail["customer_id"]),
+                    message_frame(conversation_id, message, for_agent=False))
+    ticket = ticket_store().get_ticket(detail["ticket_id"]) or {}
+    fanout.send(fanout.agent_connections(conversation_id, ticket.get("assignee_id")),
+                message_frame(conversation_id, message, for_agent=True, ticket_id=detail["ticket_id"]),
+                conversation_id=conversation_id)
+
+
+def _ticket_updated(detail: dict[str, Any]) -> None:
+    """Status changes reach both parties (solved asks the customer for a rating); assignments and transfers
+    reach the new assignee and tell the customer who is helping them."""
+    ticket, changes = detail["ticket"], detail.get("changes") or {}
+    conversation_id = ticket.get("conversation_id")
+    if not conversation_id:
         return
-    websocket_sender().send_to([f"customer#{detail['customer_id']}"], {
-        "type": "message", "conversation_id": detail["conversation_id"], "seq": message["seq"],
-        "message": {k: message.get(k) for k in ("id", "author_type", "body", "created_at")}})
+    agents = fanout.agent_connections(conversation_id, ticket.get("assignee_id"))
+    customer: list[str] | None = None
+    if "status" in changes:
+        status = ticket["status"]
+        frame = {"type": "status", "conversation_id": conversation_id, "status": status,
+                 "rating_requested": status in RATING_STATUSES and not ticket.get("rating")}
+        customer = fanout.customer_connections(ticket["requester_id"])
+        fanout.send(customer, frame)
+        fanout.send(agents, {**frame, "ticket_id": ticket["id"]}, conversation_id=conversation_id)
+    if "assignee_id" in changes or "department" in changes:
+        customer = customer if customer is not None else fanout.customer_connections(ticket["requester_id"])
+        _assigned(ticket, changes, agents, customer)
+    if "rating" in changes:
+        fanout.send(agents, {"type": "rated", "conversation_id": conversation_id, "ticket_id": ticket["id"],
+                             "rating": ticket.get("rating")}, conversation_id=conversation_id)
 
 
-_HANDLERS = {ev.TICKET_CREATED: _ticket_created, ev.MESSAGE_ADDED: _message_added}
+def _assigned(ticket: dict[str, Any], changes: dict[str, Any], agents: list[str], customer: list[str]) -> None:
+    from chalicelib.bootstrap import agent_store
+
+    conversation_id = ticket["conversation_id"]
+    assignee_id = ticket.get("assignee_id")
+    agent = agent_store().get_agent(assignee_id) if assignee_id else None
+    change = changes.get("assignee_id")
+    previous = change[0] if isinstance(change, (list, tuple)) and change else None
+    fanout.send(customer, {"type": "assigned", "conversation_id": conversation_id,
+                           "agent": {"id": assignee_id, "name": (agent or {}).get("name")} if assignee_id else None})
+    frame = {"type": "assigned", "conversation_id": conversation_id, "ticket_id": ticket["id"],
+             "assignee_id": assignee_id, "previous_assignee_id": previous, "department": ticket.get("department"),
+             "ticket": {k: ticket.get(k) for k in ("id", "subject", "status", "priority", "channel", "created_at")}}
+    recipients = list(dict.fromkeys([*agents, *(fanout.agent_connections(conversation_id, previous)
+                                                if previous and previous != assignee_id else [])]))
+    fanout.send(recipients, frame, conversation_id=conversation_id)
+
+
+_HANDLERS = {ev.TICKET_CREATED: _ticket_created, ev.MESSAGE_ADDED: _message_added,
+             ev.TICKET_UPDATED: _ticket_updated}

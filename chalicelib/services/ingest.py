@@ -18,7 +18,7 @@ from chalicelib.errors import ValidationError
 from chalicelib.observability import count, logger
 from chalicelib.store.keys import month_bucket
 from chalicelib.services import rules
-from chalicelib.services.routing import capacity_items, route
+from chalicelib.services.routing import capacity_items, plan_new, route
 from chalicelib.store.tickets import CapacityError, DuplicateError
 
 
@@ -136,11 +136,17 @@ def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked
                           comment=message)
     outcome = rules.apply(None, ticket, change)
     try:
-        try:
-            ticket, created, added = _write_new(store, contact, outcome, message, at, linked)
-        except CapacityError:  # a trigger assigned an agent without room: routing picks someone instead
-            outcome = rules.apply(None, ticket, replace(change, locked=frozenset({"assignee_id"})))
-            ticket, created, added = _write_new(store, contact, outcome, message, at, linked)
+        for _ in range(ROUTING_ATTEMPTS):
+            planned, claim = plan_new(outcome.ticket)
+            try:
+                ticket, created, added = _write_new(store, contact, replace(outcome, ticket=planned), message, at,
+                                                    linked, claim)
+                break
+            except CapacityError:  # the agent filled up meanwhile, or a trigger chose one without room
+                if not claim:
+                    outcome = rules.apply(None, ticket, replace(change, locked=frozenset({"assignee_id"})))
+        else:
+            ticket, created, added = _write_new(store, contact, outcome, message, at, linked, [])
     except DuplicateError:
         logger.info("contact was processed already", extra={"message_id": contact.message_id})
         stored = store.get_ticket(ticket["id"])
@@ -151,13 +157,16 @@ def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked
     count("TicketsCreated")
     logger.info("ticket created", extra={"ticket_id": ticket["id"], "channel": ticket["channel"]})
     event_publisher().publish([e.to_dict() for e in created])
-    route(ticket)
+    if not ticket.get("routing_reason"):
+        route(ticket)
     return ticket
 
 
 def _write_new(store: Any, contact: Contact, outcome: Any, message: dict[str, Any], at: str,
-               linked: int | None) -> tuple[dict[str, Any], list[ev.DomainEvent], list[dict[str, Any]]]:
-    """One transaction: the new ticket as the rules left it, its messages, events, marker and capacity claim."""
+               linked: int | None, claim: list[tuple]
+               ) -> tuple[dict[str, Any], list[ev.DomainEvent], list[dict[str, Any]]]:
+    """One transaction: the new ticket as rules and routing left it, its messages, events, marker, the routing
+    decision in the audit, and the capacity claim (routing's, or one a trigger's assignment needs)."""
     ticket = outcome.ticket
     more, added = rules.rule_messages(outcome, ticket, message["seq"] + 1, at)
     events = [ev.DomainEvent(ev.TICKET_CREATED, {"ticket": ticket}, at),
@@ -168,8 +177,19 @@ def _write_new(store: Any, contact: Contact, outcome: Any, message: dict[str, An
     store.create_ticket(ticket, message, events, audit, more_messages=more, extra=[
         store.inbound_marker(contact.channel, contact.message_id),
         store.thread_put(contact.channel, ticket["requester_id"], ticket["id"], ticket["conversation_id"]),
-        *capacity_items(None, ticket)])
+        *(claim or capacity_items(None, ticket)), *_routing_audit(store, ticket, at)])
     return ticket, events, more
+
+
+def _routing_audit(store: Any, ticket: dict[str, Any], at: str) -> list[tuple]:
+    """The routing decision made at creation, as its own audit entry."""
+    if not ticket.get("routing_reason"):
+        return []
+    action = "assigned" if ticket.get("assignee_id") else "queued"
+    return [store.audit_item(ticket["id"], {"id": uuid.uuid4().hex, "at": at, "actor": "routing", "action": action,
+                                            "detail": {"agent_id": ticket.get("assignee_id"),
+                                                       "department": ticket.get("department"),
+                                                       "reason": ticket["routing_reason"]}})]
 
 
 def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool) -> dict[str, Any]:
@@ -233,6 +253,7 @@ def _write_append(store: Any, ticket: dict[str, Any], message: dict[str, Any], e
     return updated, events
 
 
+ROUTING_ATTEMPTS = 3
 _months_noted: set[str] = set()
 
 

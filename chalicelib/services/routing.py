@@ -107,10 +107,7 @@ def assign(ticket: dict[str, Any], decision: decisions.RoutingDecision) -> dict[
     audit = {"id": event.id, "at": at, "actor": "routing", "action": "assigned",
              "detail": {"agent_id": decision.agent_id, "reason": decision.reason, "rule_id": decision.rule_id,
                         **outcome.audit_detail()}}
-    load = agent_store().load_change(
-        claim.agent_id, {claim.channel_group: claim.weight}, limits={claim.channel_group: claim.capacity - claim.weight},
-        open_delta=1, max_open=claim.max_open_tickets, assigned_at=at)
-    extra = [load]
+    extra = [claim_item(claim, at)]
     if outcome.comments:
         store = ticket_store()
         conversation = store.get_conversation(ticket["conversation_id"])
@@ -123,6 +120,33 @@ def assign(ticket: dict[str, Any], decision: decisions.RoutingDecision) -> dict[
     logger.info("ticket assigned", extra={"ticket_id": ticket["id"], "reason": decision.reason})
     event_publisher().publish([e.to_dict() for e in events])
     return updated
+
+
+def plan_new(ticket: dict[str, Any]) -> tuple[dict[str, Any], list[tuple]]:
+    """Route a ticket while it is being created, so one transaction creates it assigned (with the agent's
+    capacity claim) or already queued: (the ticket with its assignment or queue place, claim items)."""
+    if not _waiting(ticket):
+        return ticket, []
+    agents, departments, rules_ = _candidates()
+    decision = decide(ticket, agents, now=now(), departments=departments, rules=rules_)
+    at = ticket["created_at"]
+    planned = {**ticket, "department": decision.department or ticket.get("department"),
+               "routing_reason": decision.reason}
+    if not decision.assigned:
+        return {**planned, "queued_at": at}, []
+    planned.update(assignee_id=decision.agent_id, assigned_at=at, capacity_weight=decision.claim.weight)
+    if decision.offer_expires_at:
+        planned.update(offered_to=decision.agent_id, offer_expires_at=iso(decision.offer_expires_at))
+    return planned, [claim_item(decision.claim, at)]
+
+
+def claim_item(claim: decisions.Claim, at: str) -> tuple:
+    """The conditional load update that takes a claim's capacity from its agent."""
+    from chalicelib.bootstrap import agent_store
+
+    return agent_store().load_change(
+        claim.agent_id, {claim.channel_group: claim.weight}, limits={claim.channel_group: claim.capacity - claim.weight},
+        open_delta=1, max_open=claim.max_open_tickets, assigned_at=at)
 
 
 def capacity_items(before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.api.tokens import Principal
@@ -83,38 +84,20 @@ def validated_changes(ticket: dict[str, Any], changes: dict[str, Any]) -> dict[s
 
 
 def update_ticket(principal: Principal, ticket_id: int, changes: dict[str, Any],
-                  expected_version: int | None) -> dict[str, Any]:
-    """Apply field changes in one conditional write; 409 when expected_version is stale."""
-    from chalicelib.bootstrap import event_publisher, ticket_store
+                  expected_version: int | None, comment: tuple[str, bool] | None = None) -> dict[str, Any]:
+    """Apply field changes (and an optional (body, public) comment) in one conditional write; 409 when stale.
 
+    Triggers, conversation-style closing and SLA clocks run inside the same write (services/rules.py).
+    """
     if principal.role == "light_agent":
         raise ForbiddenError("light agents can add internal notes but cannot change tickets")
     ticket = load_ticket(ticket_id)
     if expected_version is not None and expected_version != ticket["version"]:
         raise stale_ticket_error(ticket_id, expected_version)
     clean = _validated(ticket, changes)
-    if not clean:
+    if not clean and comment is None:
         return ticket
-    at = iso(now())
-    updated = {**ticket, **clean, "updated_at": at, "version": ticket["version"] + 1}
-    if clean.get("status") == "solved":
-        updated["solved_at"] = at
-    if "assignee_id" in clean:
-        updated["assigned_at"] = at if clean["assignee_id"] else None
-    diff = {field: [ticket.get(field), new] for field, new in clean.items()}
-    event = ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": updated, "changes": diff, "actor": principal.key}, at)
-    audit = {"id": event.id, "at": at, "actor": principal.key, "action": "ticket_updated", "detail": diff}
-    try:
-        ticket_store().save_ticket(updated, ticket["version"], [event], audit,
-                                   extra=routing.capacity_items(ticket, updated))
-    except CapacityError:
-        raise ConflictError(f"agent {updated['assignee_id']} has no free capacity for this ticket's channel; "
-                            "pick another agent or leave it unassigned") from None
-    event_publisher().publish([event.to_dict()])
-    freed = routing.freed_agent(ticket, updated)
-    if freed:
-        routing.drain_for_agent(freed)
-    routing.route(updated)
+    updated, _ = _commit(principal, ticket, clean, comment)
     return updated
 
 
@@ -124,36 +107,105 @@ def add_agent_message(principal: Principal, ticket_id: int, body: str, public: b
 
     message_id (a client's id for the message) makes a re-send a DuplicateError instead of a second message.
     """
-    from chalicelib.bootstrap import agent_store, event_publisher, ticket_store
-
     if public and principal.role == "light_agent":
         raise ForbiddenError("light agents can add internal notes only; send it with \"public\": false")
-    store = ticket_store()
     ticket = load_ticket(ticket_id)
-    if ticket["status"] == "closed":
-        raise ValidationError("ticket is closed; closed is final — create a follow-up ticket instead")
-    conversation = store.get_conversation(ticket["conversation_id"])
-    agent = agent_store().get_agent(principal.id) or {}
-    at = iso(now())
-    message = {"id": message_id or uuid.uuid4().hex, "seq": conversation["last_seq"] + 1, "ticket_id": ticket_id,
-               "author_type": "agent", "author_id": principal.id, "author_name": agent.get("name"),
-               "body": body, "public": public, "channel": ticket["channel"], "created_at": at}
-    changes: dict[str, Any] = {"updated_at": at}
-    if public:
-        changes["last_agent_message_at"] = at
-        if not ticket.get("first_reply_at"):
-            changes["first_reply_at"] = at
-        if ticket["status"] == "new":
-            changes["status"] = "open"
-    events = [ev.DomainEvent(ev.MESSAGE_ADDED, {"ticket_id": ticket_id, "conversation_id": ticket["conversation_id"],
-                                                "customer_id": ticket["requester_id"], "message": message}, at)]
-    audit = {"id": events[0].id, "at": at, "actor": principal.key,
-             "action": "public_reply" if public else "internal_note", "detail": {"message_id": message["id"]}}
-    if "status" in changes:
-        events.append(ev.DomainEvent(ev.TICKET_UPDATED, {
-            "ticket": {**ticket, **changes, "version": ticket["version"] + 1},
-            "changes": {"status": [ticket["status"], "open"]}, "actor": principal.key}, at))
-    store.append_message(ticket, message, changes, events, audit)
-    event_publisher().publish([e.to_dict() for e in events])
+    _, message = _commit(principal, ticket, {}, (body, public), message_id=message_id)
     return message
 
+
+def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any], comment: tuple[str, bool] | None,
+            message_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Write an agent's change: fields, an optional message, and what the rules add, in one transaction."""
+    from chalicelib.bootstrap import agent_store, ticket_store
+    from chalicelib.services import rules
+
+    store = ticket_store()
+    at = iso(now())
+    updated = {**ticket, **clean, "updated_at": at}
+    if clean.get("status") == "solved":
+        updated["solved_at"] = at
+    if "assignee_id" in clean:
+        updated["assigned_at"] = at if clean["assignee_id"] else None
+    message = conversation = None
+    if comment is not None:
+        body, public = comment
+        if ticket["status"] == "closed":
+            raise ValidationError("ticket is closed; closed is final — create a follow-up ticket instead")
+        conversation = store.get_conversation(ticket["conversation_id"])
+        agent = agent_store().get_agent(principal.id) or {}
+        message = {"id": message_id or uuid.uuid4().hex, "seq": conversation["last_seq"] + 1, "ticket_id": ticket["id"],
+                   "author_type": "agent", "author_id": principal.id, "author_name": agent.get("name"),
+                   "body": body, "public": public, "channel": ticket["channel"], "created_at": at}
+        if public:
+            updated["last_agent_message_at"] = at
+            if not ticket.get("first_reply_at"):
+                updated["first_reply_at"] = at
+            if updated["status"] == "new":
+                updated["status"] = "open"
+    change = rules.Change(event="updated", actor_type="agent", actor_id=principal.id, via="web", comment=message)
+    outcome = rules.apply(ticket, updated, change)
+    try:
+        written = _write(principal, ticket, message, conversation, outcome, at)
+    except CapacityError:
+        if not outcome.rules_assigned:
+            raise ConflictError(f"agent {outcome.ticket['assignee_id']} has no free capacity for this ticket's "
+                                "channel; pick another agent or leave it unassigned") from None
+        # a trigger picked an agent without room: keep everything else, leave the assignee to routing
+        outcome = rules.apply(ticket, updated, replace(change, locked=frozenset({"assignee_id"})))
+        try:
+            written = _write(principal, ticket, message, conversation, outcome, at)
+        except CapacityError:
+            raise ConflictError(f"agent {outcome.ticket['assignee_id']} has no free capacity for this ticket's "
+                                "channel; pick another agent or leave it unassigned") from None
+    freed = routing.freed_agent(ticket, written)
+    if freed:
+        routing.drain_for_agent(freed)
+    if outcome.changes:
+        routing.route(written)
+    return written, message
+
+
+def _write(principal: Principal, ticket: dict[str, Any], message: dict[str, Any] | None,
+           conversation: dict[str, Any] | None, outcome: Any, at: str) -> dict[str, Any]:
+    """One transaction: the ticket (version n → n+1), its messages, audit entry, outbox rows, capacity moves."""
+    from chalicelib.bootstrap import event_publisher, ticket_store
+    from chalicelib.services import rules
+
+    store = ticket_store()
+    final = outcome.ticket
+    written = {**final, "version": ticket["version"] + 1}
+    events: list[ev.DomainEvent] = []
+    extra = list(routing.capacity_items(ticket, final))
+    if message:
+        events.append(ev.DomainEvent(ev.MESSAGE_ADDED, {
+            "ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
+            "customer_id": ticket["requester_id"], "channel": ticket["channel"], "message": message}, at))
+    rule_messages: list[dict[str, Any]] = []
+    if outcome.comments:
+        if conversation is None:
+            conversation = store.get_conversation(ticket["conversation_id"])
+        first = (message["seq"] if message else conversation["last_seq"]) + 1
+        rule_messages, added = rules.rule_messages(outcome, final, first, at)
+        events += added
+    if outcome.changes:
+        events.append(ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": written, "changes": outcome.changes,
+                                                         "actor": principal.key}, at))
+    events += outcome.events
+    detail: dict[str, Any] = {**outcome.changes, **outcome.audit_detail()}
+    if message:
+        detail["message_id"] = message["id"]
+    action = "ticket_updated" if outcome.changes else (
+        ("public_reply" if message["public"] else "internal_note") if message else "rules")
+    audit = {"id": (events[0].id if events else uuid.uuid4().hex), "at": at, "actor": principal.key,
+             "action": action, "detail": detail}
+    if message:
+        store.append_message(ticket, message, {k: v for k, v in final.items() if k != "version"}, events, audit,
+                             extra=extra, more_messages=rule_messages)
+    else:
+        extra += store.message_items(ticket["conversation_id"], rule_messages,
+                                     conversation["last_seq"] if conversation else 0)
+        store.save_ticket(written, ticket["version"], events, audit, extra=extra)
+    if events:
+        event_publisher().publish([e.to_dict() for e in events])
+    return written

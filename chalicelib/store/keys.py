@@ -30,6 +30,10 @@ def provider(channel: str, provider_message_id: str) -> dict[str, str]:
     return {"pk": f"SENT#{channel}#{provider_message_id}", "sk": "SENT"}
 
 
+def daily_stats(day: str) -> dict[str, str]:
+    return {"pk": f"STATS#{day}", "sk": "STATS"}
+
+
 def customer(customer_id: str) -> dict[str, str]:
     return {"pk": f"CUSTOMER#{customer_id}", "sk": "PROFILE"}
 
@@ -63,6 +67,9 @@ def ticket_index_keys(t: dict) -> dict[str, str]:
         "gsi2pk": f"CUSTOMER#{t['requester_id']}", "gsi2sk": order,
         "gsi4pk": month_bucket(t["created_at"]), "gsi4sk": order,
     }
+    if t.get("next_due_at"):
+        keys["gsi5pk"] = due_bucket(t["next_due_at"])
+        keys["gsi5sk"] = f"{t['next_due_at']}#{int(t['id']):010d}"
     if t.get("assignee_id"):
         keys["gsi3pk"] = f"ASSIGNEE#{t['assignee_id']}"
         keys["gsi3sk"] = order
@@ -77,3 +84,17 @@ def ticket_index_keys(t: dict) -> dict[str, str]:
 def queue(department: str | None) -> str:
     """The waiting-queue partition of a department (tickets without one wait in the general queue)."""
     return f"QUEUE#{(department or '').lower()}"
+
+
+DUE_BUCKET_MINUTES = 5
+
+
+def due_bucket(moment: str) -> str:
+    """The due-time partition of the clock index: the 5-minute slot a due time falls in ("DUE#2026-11-24T09:05")."""
+    minute = int(moment[14:16]) // DUE_BUCKET_MINUTES * DUE_BUCKET_MINUTES
+    return f"DUE#{moment[:14]}{minute:02d}"
+
+
+def clock_cursor(name: str) -> dict[str, str]:
+    """Where a clock job stopped reading its due-time index (the last bucket it finished)."""
+    return {"pk": f"CLOCK#{name}", "sk": "CURSOR"}

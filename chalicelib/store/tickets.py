@@ -325,6 +325,10 @@ class TicketStore:
         """Add an entry to a ticket's audit trail that changes nothing else (e.g. a bounced reply)."""
         self._db.put_item(TableName=self._table, Item=self._audit_put(ticket_id, audit)["Put"]["Item"])
 
+    def audit_item(self, ticket_id: int, audit: dict[str, Any]) -> Tagged:
+        """A further audit entry for a transaction (e.g. the routing decision made at creation)."""
+        return (self._audit_put(ticket_id, audit), None)
+
     def inbound_marker(self, channel: str, message_id: str) -> Tagged:
         """An item that exists once per inbound message: a redelivery fails on it (DuplicateError)."""
         return (self._put({**keys.inbound(channel, message_id), "kind": "inbound"}, must_be_new=True), "duplicate")
@@ -418,6 +422,17 @@ class TicketStore:
         result = self._db.query(TableName=self._table, IndexName="GSI3", KeyConditionExpression="gsi3pk = :pk",
                                 ExpressionAttributeValues={":pk": value(keys.queue(department))}, Limit=limit)
         return [_clean(i) for i in result["Items"]]
+
+    def daily_stats(self, day: str) -> dict[str, Any]:
+        """Counters for one day (e.g. CSAT good/bad), kept by the writes that change them."""
+        item = self._db.get_item(TableName=self._table, Key=to_item(keys.daily_stats(day))).get("Item")
+        return from_item(item) if item else {}
+
+    def stats_increment(self, day: str, counter: str) -> Tagged:
+        """A transaction item adding one to a day's counter."""
+        return ({"Update": {"TableName": self._table, "Key": to_item(keys.daily_stats(day)),
+                            "UpdateExpression": "ADD #c :one", "ExpressionAttributeNames": {"#c": counter},
+                            "ExpressionAttributeValues": {":one": value(1)}}}, None)
 
     def note_first_month(self, month: str) -> None:
         """Remember the oldest created-month so listing knows where to stop (set once)."""

@@ -33,7 +33,8 @@ def test_customer_message_becomes_a_ticket_an_agent_can_open(stack, visitor):
     assert ticket["requester_id"] == visitor["customer_id"]
     assert ticket["version"] == 1
     assert [m["body"] for m in shown["messages"]] == ["My order #4411 never arrived\nIt was due last Friday."]
-    assert shown["audit"][0]["action"] == "ticket_created"
+    actions = [a["action"] for a in shown["audit"]]
+    assert "ticket_created" in actions and ("assigned" in actions or "queued" in actions), actions
     listed = requests.get(stack.api("/tickets"), headers=stack.auth(), timeout=10).json()["tickets"]
     assert started["ticket_id"] in [t["id"] for t in listed]
 

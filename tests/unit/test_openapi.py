@@ -14,4 +14,4 @@ def test_the_committed_openapi_document_matches_the_routes():
 def test_every_operation_says_what_it_does():
     for path, methods in generate()["paths"].items():
         for method, operation in methods.items():
-            assert len(operation["summary"]) > 12, f"{method.upper()} {path} needs a docstring on its view"
+            assert not operation.get("x-undocumented"), f"{method.upper()} {path} needs a docstring on its view"

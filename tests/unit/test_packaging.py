@@ -30,7 +30,8 @@ def test_packaged_template_passes_cfn_lint(packaged):
 
 def test_packaged_template_wires_queues_with_partial_batch_failures(packaged):
     text = packaged.read_text()
-    for function in ("InboundConsumerSqsEventSource", "EventConsumerSqsEventSource"):
+    for function in ("InboundConsumerSqsEventSource", "EventConsumerSqsEventSource",
+                     "DeliveryConsumerSqsEventSource"):
         block = text.split(f"{function}:", 1)[1].split("Type: SQS", 1)[0]
         assert "ReportBatchItemFailures" in block and ".Arn}" in block
 

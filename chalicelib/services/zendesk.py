@@ -1,0 +1,501 @@
+"""Use cases the Zendesk-compatible API needs beyond the agent API's.
+
+Tickets created by an agent with a first comment, an update and a comment in one transaction, soft
+deletion, end-users (customers with an email identity) that join their organization by email domain,
+organizations, API tokens, and ticket search over the indexes. Every state change is one DynamoDB
+transaction with its audit entry and outbox rows; capacity and routing follow the same rules as the
+agent API (services/routing.py).
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.api.tokens import Principal
+from chalicelib.clock import iso, now
+from chalicelib.domain import events as ev
+from chalicelib.domain.tickets import Ticket, subject_from
+from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from chalicelib.services.organizations import organization_for_email
+
+UPDATE_ATTEMPTS = 10  # each lost race means another update committed, so ten writers all get through
+MAX_COMMENT_CHARS = 64_000
+MAX_SEARCH_CANDIDATES = 1000  # tickets examined per search request, whatever the query
+_EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
+
+
+@dataclass
+class Comment:
+    """A comment on a ticket: a public reply or an internal note; author_ref may name the requester."""
+
+    body: str
+    public: bool = True
+    html: str | None = None
+    author_ref: str | None = None
+
+
+@dataclass
+class TicketDraft:
+    """A ticket an agent creates, in Parley's words (the API layer translates Zendesk's)."""
+
+    comment: Comment
+    requester_id: str | None = None              # an existing customer ...
+    requester: tuple[str | None, str] | None = None  # ... or (name, email), found or created once all else is valid
+    subject: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)  # status, priority, type, tags, assignee_id, ...
+    external_id: str | None = None
+
+
+# numbers ↔ Parley ids --------------------------------------------------------------------------------
+def user_for_number(number: int) -> tuple[str, dict[str, Any]]:
+    """("customer" | "agent", record) for a Zendesk user id; NotFoundError if it names nobody."""
+    from chalicelib.bootstrap import agent_store, ticket_store, zendesk_id_store
+    from chalicelib.store.zendesk_ids import USER
+
+    ref = zendesk_id_store().ref_for(USER, number)
+    kind, _, parley_id = (ref or "").partition(":")
+    record = ticket_store().get_customer(parley_id) if kind == "customer" else \
+        agent_store().get_agent(parley_id) if kind == "agent" else None
+    if record is not None and record.get("merged_into"):  # a merged customer lives on in the one kept
+        record = ticket_store().get_customer(record["merged_into"])
+    if record is None:
+        raise NotFoundError(f"user {number} not found")
+    return kind, record
+
+
+def agent_for_number(number: int, field_name: str = "assignee_id") -> str:
+    """The agent id behind a Zendesk user id; ValidationError (422) if it is not an agent."""
+    try:
+        kind, record = user_for_number(number)
+    except NotFoundError:
+        kind, record = "", {}
+    if kind != "agent":
+        raise ValidationError(f"{field_name} {number} is not an agent")
+    return record["id"]
+
+
+def customer_for_number(number: int, field_name: str = "requester_id") -> str:
+    """The customer id behind a Zendesk user id; ValidationError (422) if it is not an end-user."""
+    try:
+        kind, record = user_for_number(number)
+    except NotFoundError:
+        kind, record = "", {}
+    if kind != "customer":
+        raise ValidationError(f"{field_name} {number} is not an end-user; Parley tickets are requested by customers")
+    return record["id"]
+
+
+def department_for_number(number: int) -> str:
+    """The department name behind a Zendesk group id; ValidationError (422) if there is none."""
+    from chalicelib.bootstrap import agent_store, zendesk_id_store
+    from chalicelib.store.zendesk_ids import GROUP
+
+    name = zendesk_id_store().ref_for(GROUP, number)
+    department = agent_store().get_department(name) if name else None
+    if department is None:
+        raise ValidationError(f"group_id {number} is not a department")
+    return department["name"]
+
+
+def users_by_email(email: str) -> list[tuple[str, dict[str, Any]]]:
+    """The customer and/or agent with this email address (two gets)."""
+    from chalicelib.bootstrap import agent_store, ticket_store
+
+    email = email.strip().lower()
+    found: list[tuple[str, dict[str, Any]]] = []
+    customer_id = ticket_store().customer_for_identity("email", email)
+    customer = ticket_store().get_customer(customer_id) if customer_id else None
+    if customer:
+        found.append(("customer", customer))
+    agent_id = agent_store().agent_id_for_email(email)
+    agent = agent_store().get_agent(agent_id) if agent_id else None
+    if agent:
+        found.append(("agent", agent))
+    return found
+
+
+# end-users and organizations -------------------------------------------------------------------------
+def check_email(email: Any, field_name: str = "email") -> str:
+    """A lowercase email address, or ValidationError naming the field."""
+    if not isinstance(email, str) or not _EMAIL.match(email.strip()) or len(email) > 254:
+        raise ValidationError(f"{field_name} '{email}' is not a valid email address")
+    return email.strip().lower()
+
+
+def create_end_user(*, name: str | None, email: str, organization_id: int | None = None,
+                    details: str | None = None, notes: str | None = None,
+                    external_id: str | None = None) -> dict[str, Any]:
+    """A customer with an email identity; joins organization_id, else the organization of their email domain."""
+    from chalicelib.bootstrap import organization_store, ticket_store
+    from chalicelib.services.customers import new_customer_id
+    from chalicelib.store.tickets import DuplicateError
+
+    email = check_email(email)
+    if organization_id is not None and organization_store().get(organization_id) is None:
+        raise ValidationError(f"organization_id {organization_id} is not an organization")
+    at = iso(now())
+    customer = {"id": new_customer_id(), "name": (name or "").strip() or email.split("@")[0], "email": email,
+                "created_at": at, "updated_at": at, "identities": [{"channel": "email", "address": email}],
+                "organization_id": organization_id if organization_id is not None else organization_for_email(email),
+                "details": details, "notes": notes, "external_id": external_id}
+    try:
+        ticket_store().create_customer(customer, [("email", email)])
+    except DuplicateError:
+        raise ValidationError(f"email {email} is already being used by another user") from None
+    return customer
+
+
+def requester_for(name: str | None, email: str) -> str:
+    """The customer with this email, created (and matched to an organization) on first use."""
+    from chalicelib.bootstrap import ticket_store
+
+    email = check_email(email, "requester")
+    existing = ticket_store().customer_for_identity("email", email)
+    if existing:
+        return existing
+    try:
+        return create_end_user(name=name, email=email)["id"]
+    except ValidationError:  # created by another request a moment ago
+        existing = ticket_store().customer_for_identity("email", email)
+        if existing:
+            return existing
+        raise
+
+
+# tickets ---------------------------------------------------------------------------------------------
+def _forbid_light_agent(principal: Principal, what: str) -> None:
+    if principal.role == "light_agent":
+        raise ForbiddenError(f"light agents can add internal notes only; they cannot {what}")
+
+
+def _check_comment(principal: Principal, comment: Comment | None) -> None:
+    if comment is None:
+        return
+    if not comment.body.strip():
+        raise ValidationError("comment: body must contain some text")
+    if len(comment.body) > MAX_COMMENT_CHARS:
+        raise ValidationError(f"comment: body is longer than {MAX_COMMENT_CHARS} characters")
+    if comment.public and principal.role == "light_agent":
+        raise ForbiddenError("light agents can add internal notes only; send the comment with \"public\": false")
+
+
+def _message(principal: Principal, ticket: dict[str, Any], comment: Comment, seq: int, at: str) -> dict[str, Any]:
+    from chalicelib.bootstrap import agent_store
+
+    by_requester = comment.author_ref == f"customer:{ticket['requester_id']}"
+    message = {"id": uuid.uuid4().hex, "seq": seq, "ticket_id": ticket["id"], "body": comment.body,
+               "html": comment.html, "public": comment.public, "channel": ticket["channel"], "created_at": at}
+    if by_requester:
+        return {**message, "author_type": "customer", "public": True}
+    agent = agent_store().get_agent(principal.id) or {}
+    return {**message, "author_type": "agent", "author_id": principal.id, "author_name": agent.get("name")}
+
+
+def create_ticket(principal: Principal, draft: TicketDraft) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A ticket an agent opens for a customer, with its first comment: one transaction; returns (ticket, audit)."""
+    from chalicelib.bootstrap import event_publisher, ticket_store
+    from chalicelib.services import routing
+    from chalicelib.services.tickets import validated_changes
+    from chalicelib.store.tickets import CapacityError
+
+    _forbid_light_agent(principal, "create tickets")
+    _check_comment(principal, draft.comment)
+    store = ticket_store()
+    at = iso(now())
+    base = Ticket(id=0, subject=draft.subject or subject_from(draft.comment.body), requester_id="",
+                  channel="api", conversation_id=uuid.uuid4().hex, created_at=at, updated_at=at,
+                  description=draft.comment.body).to_dict()
+    clean = validated_changes(base, draft.fields)
+    if draft.requester:
+        check_email(draft.requester[1], "requester")
+    requester_id = draft.requester_id or requester_for(*draft.requester)
+    customer = store.get_customer(requester_id) or {}
+    ticket = {**base, **clean, "id": store.allocate_ticket_id(), "requester_id": requester_id,
+              "organization_id": customer.get("organization_id"), "submitter_id": principal.id,
+              "external_id": draft.external_id}
+    if ticket.get("assignee_id"):
+        ticket["assigned_at"] = at
+    if ticket["status"] == "solved":
+        ticket["solved_at"] = at
+    message = _message(principal, ticket, draft.comment, 1, at)
+    created = ev.DomainEvent(ev.TICKET_CREATED, {"ticket": ticket}, at)
+    added = ev.DomainEvent(ev.MESSAGE_ADDED, {"ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
+                                              "customer_id": ticket["requester_id"], "channel": ticket["channel"],
+                                              "message": message}, at)
+    audit = {"id": created.id, "at": at, "actor": principal.key, "action": "ticket_created",
+             "detail": {"channel": "api", "subject": ticket["subject"], "fields": clean}}
+    try:
+        store.create_ticket(ticket, message, [created, added], audit, extra=routing.capacity_items(None, ticket))
+    except CapacityError:
+        raise ConflictError(f"agent {ticket['assignee_id']} has no free capacity for this ticket's channel; "
+                            "pick another agent or leave it unassigned") from None
+    store.note_first_month(at[:7])
+    event_publisher().publish([created.to_dict(), added.to_dict()])
+    routing.route(ticket)
+    return ticket, audit
+
+
+def update_ticket(principal: Principal, ticket_id: int, changes: dict[str, Any], comment: Comment | None, *,
+                  add_tags: list[str] = (), remove_tags: list[str] = (), field_values: dict[str, Any] | None = None,
+                  updated_stamp: str | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Field changes and a comment in one transaction; returns (ticket, audit or None when nothing changed).
+
+    With updated_stamp (Zendesk's safe update) a ticket changed since that time is a 409; without it a
+    lost race is retried on fresh data, so concurrent updates never lose each other's changes.
+    """
+    from chalicelib.services.tickets import load_ticket
+
+    if changes or add_tags or remove_tags or field_values:
+        _forbid_light_agent(principal, "change ticket fields")
+    _check_comment(principal, comment)
+    for attempt in range(UPDATE_ATTEMPTS):
+        ticket = load_ticket(ticket_id)
+        if updated_stamp and _second(ticket["updated_at"]) != _second(updated_stamp):
+            raise ConflictError(f"ticket {ticket_id} was updated at {ticket['updated_at']}, after {updated_stamp}; "
+                                "fetch it again and retry (safe update)")
+        try:
+            wanted = dict(changes)
+            if field_values:  # the custom fields sent change; the others keep their values
+                wanted["custom_fields"] = {**(ticket.get("custom_fields") or {}), **field_values}
+            return _apply(principal, ticket, wanted, comment, add_tags, remove_tags)
+        except ConflictError:
+            if updated_stamp or attempt == UPDATE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _second(moment: str) -> str:
+    return moment[:19]
+
+
+def _apply(principal: Principal, ticket: dict[str, Any], changes: dict[str, Any], comment: Comment | None,
+           add_tags: list[str], remove_tags: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    from chalicelib.bootstrap import event_publisher, ticket_store
+    from chalicelib.services import routing
+    from chalicelib.services.tickets import normalize_tags, validated_changes
+    from chalicelib.store.tickets import CapacityError
+
+    wanted = dict(changes)
+    if add_tags or remove_tags:
+        removed = set(normalize_tags(list(remove_tags)))
+        wanted["tags"] = [t for t in normalize_tags(list(wanted.get("tags", ticket.get("tags") or [])) + list(add_tags))
+                          if t not in removed]
+    clean = validated_changes(ticket, wanted)
+    if comment and ticket["status"] == "closed":
+        raise ValidationError("status: ticket is closed; closed is final — create a follow-up ticket instead")
+    if not clean and comment is None:
+        return ticket, None
+    store = ticket_store()
+    at = iso(now())
+    updated = {**ticket, **clean, "updated_at": at}
+    if clean.get("status") == "solved":
+        updated["solved_at"] = at
+    if "assignee_id" in clean:
+        updated["assigned_at"] = at if clean["assignee_id"] else None
+    message = None
+    if comment:
+        conversation = store.get_conversation(ticket["conversation_id"])
+        message = _message(principal, ticket, comment, conversation["last_seq"] + 1, at)
+        if message["public"] and message["author_type"] == "agent":
+            updated["last_agent_message_at"] = at
+            if not ticket.get("first_reply_at"):
+                updated["first_reply_at"] = at
+            if updated["status"] == "new":
+                updated["status"] = clean["status"] = "open"
+        elif message["author_type"] == "customer":
+            updated["last_customer_message_at"] = at
+    diff = {name: [ticket.get(name), new] for name, new in clean.items()}
+    events: list[ev.DomainEvent] = []
+    if message:
+        events.append(ev.DomainEvent(ev.MESSAGE_ADDED, {
+            "ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
+            "customer_id": ticket["requester_id"], "channel": ticket["channel"], "message": message}, at))
+    if diff:
+        events.append(ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": {**updated, "version": ticket["version"] + 1},
+                                                         "changes": diff, "actor": principal.key}, at))
+    detail: dict[str, Any] = dict(diff)
+    if message:
+        detail["message_id"] = message["id"]
+    action = "ticket_updated" if diff else ("public_reply" if message and message["public"] else "internal_note")
+    audit = {"id": events[-1].id, "at": at, "actor": principal.key, "action": action, "detail": detail}
+    extra = routing.capacity_items(ticket, updated)
+    try:
+        if message:
+            written = store.append_message(ticket, message, {k: v for k, v in updated.items() if k != "version"},
+                                           events, audit, extra=extra)
+        else:
+            written = {**updated, "version": ticket["version"] + 1}
+            store.save_ticket(written, ticket["version"], events, audit, extra=extra)
+    except CapacityError:
+        raise ConflictError(f"agent {updated.get('assignee_id')} has no free capacity for this ticket's channel; "
+                            "pick another agent or leave it unassigned") from None
+    event_publisher().publish([e.to_dict() for e in events])
+    freed = routing.freed_agent(ticket, written)
+    if freed:
+        routing.drain_for_agent(freed)
+    if diff:
+        routing.route(written)
+    return written, {**audit, "message": message, "changes": diff}
+
+
+def delete_ticket(principal: Principal, ticket_id: int) -> None:
+    """Soft-delete a ticket: it leaves every list, search and queue; its assignee's capacity is given back."""
+    from chalicelib.bootstrap import deleted_ticket_store, event_publisher
+    from chalicelib.services import routing
+    from chalicelib.services.tickets import load_ticket
+
+    _forbid_light_agent(principal, "delete tickets")
+    ticket = load_ticket(ticket_id)
+    at = iso(now())
+    event = ev.DomainEvent(ev.TICKET_DELETED, {"ticket": ticket, "actor": principal.key}, at)
+    audit = {"id": event.id, "at": at, "actor": principal.key, "action": "ticket_deleted", "detail": {}}
+    released = routing.capacity_items(ticket, {**ticket, "status": "closed"})
+    deleted_ticket_store().delete(ticket, {**ticket, "deleted_at": at, "deleted_by": principal.id}, [event], audit,
+                                  extra=[item for item, _ in released])
+    event_publisher().publish([event.to_dict()])
+    freed = routing.freed_agent(ticket, {**ticket, "status": "closed"})
+    if freed:
+        routing.drain_for_agent(freed)
+
+
+def ticket_messages(ticket: dict[str, Any], after_seq: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """A page of a ticket's messages oldest first, and whether more follow (one query)."""
+    from chalicelib.bootstrap import ticket_store
+
+    messages = ticket_store().messages(ticket["conversation_id"], after_seq=after_seq, limit=limit + 1)
+    return messages[:limit], len(messages) > limit
+
+
+# API tokens ------------------------------------------------------------------------------------------
+def issue_api_token(principal: Principal, description: Any) -> tuple[dict[str, Any], str]:
+    """A new API token (admins only): returns the record and the secret, which is never shown again."""
+    from chalicelib.api.basic_auth import hash_api_token, new_api_token
+    from chalicelib.bootstrap import api_token_store
+
+    if description is not None and (not isinstance(description, str) or len(description) > 255):
+        raise ValidationError("description must be text of up to 255 characters")
+    store = api_token_store()
+    if len(store.list()) >= 256:
+        raise ValidationError("base: an account has at most 256 API tokens; delete one first")
+    secret = new_api_token()
+    record = {"id": store.allocate_id(), "description": description, "active": True, "created_at": iso(now()),
+              "created_by": principal.id, "token_last_four": secret[-4:]}
+    store.create(record, hash_api_token(secret))
+    return record, secret
+
+
+# search ----------------------------------------------------------------------------------------------
+@dataclass
+class SearchPage:
+    """One page of search results and where the next page starts (None when the search is done)."""
+
+    tickets: list[dict[str, Any]]
+    next_after: str | None
+    examined: int
+
+
+def search_tickets(terms: list[Any], *, limit: int, after: str | None) -> SearchPage:
+    """Tickets matching every term, newest first, reading at most MAX_SEARCH_CANDIDATES index items.
+
+    The most selective index the terms allow gives the candidates (requester → GSI2, assignee → GSI3,
+    statuses → GSI1 partitions merged, otherwise the created-month partitions of GSI4, narrowed by any
+    created range as a sort-key condition); the other terms are tested in memory. When the bound is
+    reached before a page fills, the page ends early with a next_after cursor that continues the walk.
+    """
+    from chalicelib.bootstrap import ticket_search_store
+    from chalicelib.domain import search_query as q
+    from chalicelib.store.ticket_search import order_key
+
+    moment = now()
+    terms = [_resolve(term) for term in terms]
+    bounds = q.created_range(terms, moment)
+    upper = min(u for u in (bounds.upper, after) if u) if (bounds.upper or after) else None
+    store = ticket_search_store()
+    candidates = _candidates(store, terms, bounds.lower, upper)
+    found: list[dict[str, Any]] = []
+    examined, last, exhausted = 0, None, True
+    for ticket in candidates:
+        examined += 1
+        last = order_key(ticket)
+        if q.matches(ticket, terms, moment):
+            found.append(ticket)
+            if len(found) > limit:
+                break
+        if examined >= MAX_SEARCH_CANDIDATES:
+            exhausted = False
+            break
+    if len(found) > limit:
+        found = found[:limit]
+        return SearchPage(found, order_key(found[-1]), examined)
+    return SearchPage(found, None if exhausted else last, examined)
+
+
+def _resolve(term: Any) -> Any:
+    """Put the Parley ids a lookup term names into it (requester email → customer id, ...)."""
+    from chalicelib.bootstrap import agent_store, organization_store
+    from chalicelib.domain import search_query as q
+
+    value = term.value.strip()
+    if term.field == "requester":
+        if value.isdigit():
+            return q.with_resolved(term, _kind_ids(int(value), "customer"))
+        return q.with_resolved(term, [p["id"] for kind, p in users_by_email(value) if kind == "customer"])
+    if term.field in ("assignee", "submitter"):
+        if value.lower() == "none":
+            return q.with_resolved(term, [None])
+        if value.isdigit():
+            return q.with_resolved(term, _kind_ids(int(value), "agent"))
+        return q.with_resolved(term, [p["id"] for kind, p in users_by_email(value) if kind == "agent"])
+    if term.field == "group":
+        if value.lower() == "none":
+            return q.with_resolved(term, [None])
+        if value.isdigit():
+            try:
+                return q.with_resolved(term, [department_for_number(int(value)).lower()])
+            except ValidationError:
+                return q.with_resolved(term, [])
+        department = agent_store().get_department(value)
+        return q.with_resolved(term, [department["name"].lower()] if department else [])
+    if term.field == "organization":
+        if value.lower() == "none":
+            return q.with_resolved(term, [None])
+        org_id = int(value) if value.isdigit() else organization_store().for_name(value)
+        return q.with_resolved(term, [org_id] if org_id is not None else [])
+    return term
+
+
+def _kind_ids(number: int, wanted: str) -> list[str]:
+    try:
+        kind, record = user_for_number(number)
+    except NotFoundError:
+        return []
+    return [record["id"]] if kind == wanted else []
+
+
+def _candidates(store: Any, terms: list[Any], lower: str | None, upper: str | None) -> Any:
+    """The index partitions that hold every possible match, as one newest-first stream."""
+    from chalicelib.domain import search_query as q
+    from chalicelib.store.ticket_search import Partition, month_partitions
+
+    def positive(name: str) -> list[Any]:
+        return [t for t in terms if t.field == name and t.op == ":" and not t.negated]
+
+    requesters = positive("requester")
+    if requesters:
+        ids = {i for t in requesters for i in t.resolved if i}
+        return store.merged([Partition("GSI2", f"CUSTOMER#{i}") for i in sorted(ids)], lower=lower, upper=upper)
+    assignees = positive("assignee")
+    if assignees and all(i for t in assignees for i in t.resolved):
+        ids = {i for t in assignees for i in t.resolved}
+        return store.merged([Partition("GSI3", f"ASSIGNEE#{i}") for i in sorted(ids)], lower=lower, upper=upper)
+    statuses = q.allowed_statuses(terms)
+    if statuses is not None and len(statuses) < len(q.STATUS_ORDER):
+        return store.merged([Partition("GSI1", f"STATUS#{s}") for s in sorted(statuses)], lower=lower, upper=upper)
+    first = store.first_month()
+    if not first:
+        return iter(())
+    newest = (upper or iso(now()))[:7]
+    oldest = max(first, lower[:7]) if lower else first
+    return store.chained(month_partitions(newest, oldest), lower=lower, upper=upper)

@@ -1,0 +1,54 @@
+"""DynamoDB items guarding the email intake: per-sender rate counters and the quarantine list.
+
+Both live in the tickets table:
+
+* ``MAILRATE#<sender>`` / ``HOUR#<yyyy-mm-ddThh>``: how many mails a sender sent in one clock hour.
+  One conditional ``ADD`` per mail; the item carries ``expires_at`` so DynamoDB's TTL deletes it
+  after the hour (the hour is in the key, so a late delete never lets a sender through early).
+* ``QUARANTINE`` / ``<received at>#<id>``: a mail Parley kept but did not ticket (unparseable,
+  rate-limited, no sender), with the reason and where its raw copy is in S3. Newest first is one
+  query; the partition grows only with quarantined mail, which is rare by design.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.store.dynamo import from_item, to_item, value
+
+_RATE_TTL_SECONDS = 2 * 3600
+
+
+class EmailIntakeStore:
+    """Rate counters and quarantine records for inbound email."""
+
+    def __init__(self, dynamodb: Any, table: str):
+        self._db = dynamodb
+        self._table = table
+
+    def count_mail(self, sender: str, hour: str, limit: int, now_epoch: int) -> bool:
+        """Count one more mail from sender in this hour; False (and no count) once limit is reached."""
+        try:
+            self._db.update_item(
+                TableName=self._table, Key=to_item({"pk": f"MAILRATE#{sender}", "sk": f"HOUR#{hour}"}),
+                UpdateExpression="ADD #count :one SET expires_at = if_not_exists(expires_at, :expires)",
+                ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues={":one": value(1), ":limit": value(limit),
+                                           ":expires": value(now_epoch + _RATE_TTL_SECONDS)})
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def quarantine(self, record: dict[str, Any]) -> None:
+        """Keep the record of a quarantined mail (id, received_at, reason, sender, subject, s3_key)."""
+        self._db.put_item(TableName=self._table, Item=to_item({
+            "pk": "QUARANTINE", "sk": f"{record['received_at']}#{record['id']}", "kind": "quarantined_mail",
+            **record}))
+
+    def quarantined(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Quarantined mail, newest first."""
+        result = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk",
+                                ExpressionAttributeValues={":pk": value("QUARANTINE")},
+                                ScanIndexForward=False, Limit=limit)
+        return [{k: v for k, v in from_item(item).items() if k not in ("pk", "sk", "kind")}
+                for item in result["Items"]]

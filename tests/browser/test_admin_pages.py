@@ -1,0 +1,241 @@
+"""The admin section, saved views, macros and the customer page in headless Chromium."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in, wait_for_ticket
+from tests.conftest import wait_for
+
+pytestmark = pytest.mark.browser
+
+
+def unique(prefix):
+    return f"{prefix} {uuid.uuid4().hex[:6]}"
+
+
+def open_admin(page, stack, section):
+    sign_in(page, stack)
+    page.get_by_role("navigation", name="Ticket views").get_by_role("link", name=section, exact=True).click()
+    expect(page.get_by_role("heading", name=section, level=1)).to_be_visible()
+
+
+def visitor_conversation(stack, visitor, message):
+    """The visitor starts a chat; returns the ticket once ingest has created it."""
+    started = requests.post(stack.api("/sdk/conversations"), json={"message": message},
+                            headers={"Authorization": visitor["Authorization"]}, timeout=10)
+    assert started.status_code == 201, started.text
+    return wait_for_ticket(stack, started.json()["ticket_id"])["ticket"]
+
+
+def tag_ticket(stack, ticket_id, tag):
+    """An agent tags a ticket on its latest version (routing may change it meanwhile)."""
+    def tagged():
+        latest = wait_for_ticket(stack, ticket_id)["ticket"]
+        response = requests.patch(stack.api(f"/tickets/{ticket_id}"), json={"tags": [*latest["tags"], tag]},
+                                  headers={**stack.auth("agent1@parley.test"), "If-Match": str(latest["version"])},
+                                  timeout=10)
+        assert response.status_code in (200, 409), response.text
+        return response.status_code == 200
+
+    wait_for(tagged, message=f"ticket {ticket_id} to be tagged")
+
+
+def test_admin_creates_a_department_and_sees_it_listed(page, stack):
+    open_admin(page, stack, "Departments")
+    name = unique("Returns")
+
+    page.get_by_role("button", name="New department").click()
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Strategy").select_option("round_robin")
+    page.get_by_label("Max per agent").fill("4")
+    page.get_by_role("button", name="Create department").click()
+
+    row = page.get_by_role("row", name=re.compile(f"^{name}"))
+    expect(row).to_contain_text("Round robin")
+    expect(row).to_contain_text("4")
+    listed = requests.get(stack.api("/departments"), headers=stack.auth(), timeout=10).json()["departments"]
+    saved = next(d for d in listed if d["name"] == name)
+    assert saved["strategy"] == "round_robin" and saved["max_per_agent"] == 4
+    page.screenshot(path="/tmp/parley-admin-departments.png", full_page=True)
+
+
+def test_admin_edits_an_agents_capacity_and_skills(page, stack):
+    open_admin(page, stack, "Agents")
+    skill = f"german{uuid.uuid4().hex[:4]}"
+
+    page.get_by_role("button", name="Edit Billie Billing").click()
+    page.get_by_label("Chat capacity").fill("4")
+    page.get_by_role("button", name="Add skill").click()
+    page.get_by_label("Skill 1 name").fill(skill)
+    page.get_by_label("Skill 1 level").fill("3")
+    page.get_by_role("button", name="Save agent").click()
+
+    row = page.get_by_role("row", name=re.compile("Billie Billing"))
+    expect(row).to_contain_text(f"{skill} 3")
+    expect(row).to_contain_text("Chat 4")
+    agents = requests.get(stack.api("/agents"), headers=stack.auth(), timeout=10).json()["agents"]
+    billie = next(a for a in agents if a["email"] == "agent2@parley.test")
+    assert billie["capacity"]["chat"] == 4 and billie["skills"][skill] == 3
+    requests.patch(stack.api(f"/agents/{billie['id']}"), json={"capacity": {**billie["capacity"], "chat": 3},
+                                                              "skills": {}}, headers=stack.auth(), timeout=10)
+
+
+def test_agent_does_not_see_the_admin_section_and_is_refused_when_opening_it(page, stack):
+    sign_in(page, stack, "agent1@parley.test")
+    nav = page.get_by_role("navigation", name="Ticket views")
+    expect(nav.get_by_role("link", name="Monitor", exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Departments")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Triggers")).to_have_count(0)
+
+    page.goto(f"{stack.url}/#/admin/triggers")
+
+    expect(page.get_by_role("alert")).to_contain_text("only admins can see triggers; you are agent")
+
+
+def test_admin_sees_why_a_trigger_is_refused_then_creates_a_valid_one(page, stack):
+    open_admin(page, stack, "Triggers")
+    title = unique("Tag chats")
+
+    page.get_by_role("button", name="New trigger").click()
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("All condition 1 field").fill("colour")
+    page.get_by_label("All condition 1 operator").fill("is")
+    page.get_by_label("All condition 1 value").fill("red")
+    page.get_by_label("Action 1 field").fill("current_tags")
+    page.get_by_label("Action 1 value").fill("from_chat")
+    page.get_by_role("button", name="Create trigger").click()
+
+    explanation = page.get_by_role("alert").filter(has_text="condition field 'colour' is not known")
+    expect(explanation).to_contain_text("use one of: assignee_id, channel")
+    page.screenshot(path="/tmp/parley-trigger-refused.png", full_page=True)
+
+    page.get_by_label("All condition 1 field").fill("channel")
+    page.get_by_label("All condition 1 value").fill("chat")
+    page.get_by_role("button", name="Create trigger").click()
+
+    row = page.get_by_role("row", name=re.compile(title))
+    expect(row).to_contain_text("If channel is chat · then current_tags → from_chat")
+    expect(row.get_by_role("checkbox", name=f"Enabled: {title}")).to_be_checked()
+    expect(explanation).to_have_count(0)
+    stored = requests.get(stack.api("/triggers"), headers=stack.auth(), timeout=10).json()["triggers"]
+    trigger = next(t for t in stored if t["title"] == title)
+    assert trigger["conditions"]["all"] == [{"field": "channel", "operator": "is", "value": "chat"}]
+
+    row.get_by_role("checkbox", name=f"Enabled: {title}").uncheck()
+
+    wait_for(lambda: requests.get(stack.api(f"/triggers/{trigger['id']}"), headers=stack.auth(),
+                                  timeout=10).json()["trigger"]["active"] is False, message="the trigger disabled")
+    requests.delete(stack.api(f"/triggers/{trigger['id']}"), headers=stack.auth(), timeout=10)
+
+
+def test_admin_writes_a_macro_as_raw_json(page, stack):
+    open_admin(page, stack, "Macros")
+    title = unique("Close politely")
+
+    page.get_by_role("button", name="New macro").click()
+    page.get_by_role("button", name="Edit as JSON").click()
+    page.get_by_label("The macro as JSON").fill(
+        '{"title": "%s", "actions": [{"field": "status", "value": "exploded"}]}' % title)
+    page.get_by_role("button", name="Create macro").click()
+    expect(page.get_by_role("alert")).to_contain_text("'exploded' is not one of new, open, pending")
+
+    page.get_by_label("The macro as JSON").fill('{"title": "%s", "actions": [{"field": "status", "value": "solved"}]}'
+                                                % title)
+    page.get_by_role("button", name="Create macro").click()
+
+    expect(page.get_by_role("row", name=re.compile(title))).to_contain_text("status → solved")
+
+
+def test_saved_view_appears_in_the_nav_with_its_count(page, stack, visitor):
+    tag = f"vip{uuid.uuid4().hex[:6]}"
+    ticket = visitor_conversation(stack, visitor, "Our whole team is locked out")
+    tag_ticket(stack, ticket["id"], tag)
+    open_admin(page, stack, "Saved views")
+    name = unique("VIP")
+
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Tags").fill(tag)
+    page.get_by_role("button", name="Save view").click()
+
+    nav = page.get_by_role("navigation", name="Ticket views")
+    link = nav.get_by_role("link", name=f"{name}, 1 ticket", exact=True)
+    expect(link).to_be_visible()
+    expect(link).to_contain_text("1")
+    link.click()
+    expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+    expect(page.locator("#ticket-list li")).to_have_count(1)
+    expect(page.locator("#ticket-list")).to_contain_text("Our whole team is locked out")
+    page.screenshot(path="/tmp/parley-saved-view.png", full_page=True)
+
+
+def test_customer_page_lists_the_customers_tickets_across_conversations(page, stack, visitor):
+    first = visitor_conversation(stack, visitor, "The export button does nothing")
+    second = visitor_conversation(stack, visitor, "Also, how do I add a second admin?")
+    sign_in(page, stack, "agent1@parley.test")
+    page.goto(f"{stack.url}/#/all/{second['id']}")
+
+    page.get_by_role("link", name=re.compile("^Customer page")).click()
+
+    expect(page.get_by_role("heading", name="Test Visitor", level=1)).to_be_visible()
+    history = page.get_by_role("region", name=re.compile(r"^Open tickets \(2\)"))
+    expect(history).to_contain_text("The export button does nothing")
+    expect(history).to_contain_text("Also, how do I add a second admin?")
+    expect(history.locator(".channel-badge").first).to_have_text("Chat")
+    page.screenshot(path="/tmp/parley-customer.png", full_page=True)
+
+    history.get_by_role("link", name=re.compile("The export button does nothing")).click()
+    expect(page.get_by_role("heading", name=re.compile("The export button does nothing"))).to_be_visible()
+    expect(page).to_have_url(re.compile(f"#/all/{first['id']}$"))
+
+
+def test_agent_merges_a_customer_into_another(page, stack):
+    keep = new_visitor(stack, "Kim Keep")
+    gone = new_visitor(stack, "Kim Duplicate")
+    visitor_conversation(stack, keep, "Question from my work account")
+    visitor_conversation(stack, gone, "Question from my phone")
+    sign_in(page, stack, "agent1@parley.test")
+    page.goto(f"{stack.url}/#/customers/{gone['customer_id']}")
+    expect(page.get_by_role("heading", name="Kim Duplicate", level=1)).to_be_visible()
+
+    page.get_by_role("button", name="Merge into…").click()
+    page.get_by_label("The other customer’s email, phone or id").fill(keep["customer_id"])
+    page.get_by_role("button", name="Find customer").click()
+    page.get_by_role("button", name="Merge into Kim Keep").click()
+
+    expect(page.get_by_role("heading", name="Kim Keep", level=1)).to_be_visible()
+    history = page.get_by_role("region", name=re.compile(r"^Open tickets \(2\)"))
+    expect(history).to_contain_text("Question from my work account")
+    expect(history).to_contain_text("Question from my phone")
+
+
+def test_agent_applies_a_macro_to_a_ticket(page, stack, visitor):
+    title = unique("Mark pending")
+    created = requests.post(stack.api("/macros"), json={"title": title, "actions": [
+        {"field": "status", "value": "pending"}, {"field": "current_tags", "value": "waiting_on_customer"}]},
+        headers=stack.auth(), timeout=10)
+    assert created.status_code == 201, created.text
+    ticket = visitor_conversation(stack, visitor, "Can you check my order status?")
+    sign_in(page, stack, "agent1@parley.test")
+    page.goto(f"{stack.url}/#/all/{ticket['id']}")
+    expect(page.get_by_role("heading", name="Can you check my order status?")).to_be_visible()
+
+    page.get_by_role("button", name="Macros").click()
+    page.get_by_role("button", name=title).click()
+
+    expect(page.get_by_label("Status", exact=True)).to_have_value("pending")
+    expect(page.get_by_role("list", name="Tags")).to_contain_text("waiting_on_customer")
+    stored = wait_for_ticket(stack, ticket["id"])["ticket"]
+    assert stored["status"] == "pending" and "waiting_on_customer" in stored["tags"]
+    requests.delete(stack.api(f"/macros/{created.json()['macro']['id']}"), headers=stack.auth(), timeout=10)
+
+
+def new_visitor(stack, name):
+    response = requests.post(stack.api("/sdk/sessions"), json={"name": name}, timeout=10)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return {"customer_id": body["customer_id"], "Authorization": f"Bearer {body['visitor_token']}"}

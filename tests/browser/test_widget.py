@@ -1,0 +1,188 @@
+"""The embeddable widget in headless Chromium: a customer chats with an agent, reloads, rates; offline form; proactive chat."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from tests.browser.widget_helpers import (AgentSocket, frame, message, serve_page, set_presence, wait_for_conversation,
+                                          widget_state)
+from tests.conftest import wait_for
+
+pytestmark = pytest.mark.browser
+
+
+def _open_demo(page: Page, stack) -> None:
+    page.goto(f"{stack.url}/widget/demo/")
+    page.locator(".launcher").click()
+    expect(page.locator(".panel")).to_be_visible()
+
+
+def _say(page: Page, text: str) -> None:
+    page.locator(".input").fill(text)
+    page.locator(".input").press("Enter")
+
+
+def _ticket_of(stack, conversation_id: str) -> dict:
+    def found():
+        for ticket in requests.get(stack.api("/tickets?limit=100"), headers=stack.auth(), timeout=10).json()["tickets"]:
+            if ticket["conversation_id"] == conversation_id:
+                return ticket
+        return None
+    return wait_for(found, message="the widget's ticket")
+
+
+def test_a_customer_chats_with_an_agent_who_solves_it_and_gets_rated(stack, page):
+    set_presence(stack, "agent1@parley.test", "online")
+    _open_demo(page, stack)
+    expect(page.locator(".msg.greeting")).to_contain_text("Questions about an order")
+    _say(page, "Do you ship to Norway?")
+    conversation_id = wait_for_conversation(page, stack)
+    agent = AgentSocket(stack)
+    try:
+        agent.send(type="resume", conversation_id=conversation_id, after_seq=0)
+        agent.expect(message("Do you ship to Norway?"))
+
+        agent.send(type="typing", conversation_id=conversation_id, state="start")
+        expect(page.locator(".typing")).to_have_text("Sam Support is typing…")
+        agent.send(type="message", conversation_id=conversation_id, body="Yes, in about 3 days.", client_msg_id="w-1")
+        expect(page.locator(".msg.agent")).to_contain_text("Yes, in about 3 days.")
+        expect(page.locator(".typing")).to_have_text("")
+        read_by_customer = agent.expect(frame("read", reader="customer"))
+
+        page.locator(".input").press_sequentially("Great", delay=20)
+        assert agent.expect(frame("typing", state="start"))["author_type"] == "customer"
+        page.locator(".input").press_sequentially(", thanks!")
+        page.locator(".input").press("Enter")
+        reply = agent.expect(message("Great, thanks!"))
+        agent.send(type="read", conversation_id=conversation_id, seq=reply["seq"])
+        expect(page.locator(".receipt.seen")).to_be_visible()
+
+        ticket = _ticket_of(stack, conversation_id)
+        requests.patch(stack.api(f"/tickets/{ticket['id']}"), json={"status": "solved"},
+                       headers=stack.auth("agent1@parley.test"), timeout=10).raise_for_status()
+        expect(page.locator(".rating")).to_contain_text("How was this chat?")
+        page.locator(".rating [data-score=good]").click()
+        page.locator(".rating .comment").fill("Fast and friendly")
+        page.locator(".rating .rate").click()
+        expect(page.locator(".rating")).to_contain_text("Thank you for your feedback!")
+        rated = agent.expect(frame("rated", conversation_id=conversation_id))
+    finally:
+        agent.close()
+
+    assert read_by_customer["seq"] == 2
+    assert rated["rating"] == {"score": "good", "comment": "Fast and friendly", "rated_at": rated["rating"]["rated_at"]}
+    shown = requests.get(stack.api(f"/tickets/{ticket['id']}"), headers=stack.auth(), timeout=10).json()
+    assert [m["body"] for m in shown["messages"]] == ["Do you ship to Norway?", "Yes, in about 3 days.", "Great, thanks!"]
+    assert shown["ticket"]["rating"]["score"] == "good"
+
+
+def test_the_chat_survives_a_reload_and_shows_markup_as_text(stack, page):
+    set_presence(stack, "agent1@parley.test", "online")
+    _open_demo(page, stack)
+    _say(page, "Hello from before the reload")
+    conversation_id = wait_for_conversation(page, stack)
+    agent = AgentSocket(stack)
+    try:
+        agent.send(type="resume", conversation_id=conversation_id, after_seq=0)
+        agent.expect(frame("resumed"))
+        markup = '<img src=x onerror="window.pwned=1"><b>bold?</b>'
+        agent.send(type="message", conversation_id=conversation_id, body=markup, client_msg_id="x-1")
+        expect(page.locator(".msg.agent")).to_contain_text(markup)
+
+        page.reload()
+        page.locator(".launcher").click()
+        expect(page.locator(".msg.customer")).to_have_text(["Hello from before the reload"])
+        agent.send(type="message", conversation_id=conversation_id, body="Still here after your reload",
+                   client_msg_id="x-2")
+        expect(page.locator(".msg.agent").last).to_contain_text("Still here after your reload")
+    finally:
+        agent.close()
+
+    expect(page.locator(".msg.agent")).to_have_count(2)
+    assert page.locator(".msg.agent img, .msg.agent b").count() == 0
+    assert page.evaluate("window.pwned === undefined")
+    assert widget_state(page, stack)["conversationId"] == conversation_id
+
+
+def test_with_no_agent_online_the_widget_offers_a_form_that_becomes_an_email_ticket(stack, page):
+    url = serve_page(page, stack, f"/widget/host-{uuid.uuid4().hex[:6]}.html", department=f"Night-{uuid.uuid4().hex[:6]}")
+    email = f"night-owl-{uuid.uuid4().hex[:6]}@example.com"
+    page.goto(url)
+    page.locator(".launcher").click()
+
+    form = page.locator("form.offline")
+    expect(form).to_contain_text("We are away right now")
+    form.get_by_label("Name").fill("Night Owl")
+    form.get_by_label("Email").fill(email)
+    form.get_by_label("Message").fill("Please call me back tomorrow about order 8812")
+    form.get_by_role("button", name="Send message").click()
+    expect(page.locator(".offline .result")).to_have_text(f"Thank you! We will reply to {email}.")
+
+    def email_ticket():
+        tickets = requests.get(stack.api("/tickets?limit=50"), headers=stack.auth(), timeout=10).json()["tickets"]
+        return next((t for t in tickets if t["subject"].startswith("Please call me back tomorrow about order 8812")), None)
+
+    ticket = wait_for(email_ticket, message="the offline form's ticket")
+    assert ticket["channel"] == "email"
+    customer = requests.get(stack.api(f"/tickets/{ticket['id']}"), headers=stack.auth(), timeout=10).json()["customer"]
+    assert customer["email"] == email and customer["name"] == "Night Owl"
+
+
+def test_a_proactive_rule_opens_the_widget_with_its_message(stack, page):
+    path = f"/widget/pricing-{uuid.uuid4().hex[:6]}.html"
+    requests.post(stack.api("/proactive-rules"), headers=stack.auth(), timeout=10, json={
+        "name": f"pricing{path}", "url_contains": path, "min_seconds": 1, "message": "Comparing plans? Ask us!"}
+    ).raise_for_status()
+    url = serve_page(page, stack, path)
+
+    page.goto(url)
+
+    expect(page.locator(".panel")).to_be_visible()
+    expect(page.locator(".msg.proactive")).to_have_text("Comparing plans? Ask us!")
+
+
+def test_a_dropped_connection_reconnects_and_catches_up_without_gaps_or_duplicates(stack, page):
+    network = {"up": True, "sockets": []}
+
+    def route(ws):
+        if not network["up"]:
+            ws.close(code=1011, reason="network down")
+            return
+        network["sockets"].append((ws, ws.connect_to_server()))
+
+    page.route_web_socket(re.compile(r"/ws\?"), route)
+    set_presence(stack, "agent1@parley.test", "online")
+    _open_demo(page, stack)
+    _say(page, "Will you stay with me?")
+    conversation_id = wait_for_conversation(page, stack)
+    agent = AgentSocket(stack)
+    try:
+        agent.send(type="resume", conversation_id=conversation_id, after_seq=0)
+        agent.expect(frame("resumed"))
+        agent.send(type="message", conversation_id=conversation_id, body="Before the drop", client_msg_id="d-0")
+        expect(page.locator(".msg.agent .body")).to_have_text(["Before the drop"])
+
+        network["up"] = False
+        for page_side, server_side in network["sockets"]:
+            page_side.close(code=1001)
+            server_side.close()
+        expect(page.locator(".status")).to_have_text("Reconnecting…")
+        for n in (1, 2, 3):
+            agent.send(type="message", conversation_id=conversation_id, body=f"Missed {n}", client_msg_id=f"d-{n}")
+            agent.expect(frame("ack", client_msg_id=f"d-{n}"))
+        network["up"] = True
+
+        expect(page.locator(".status")).to_have_text("", timeout=30_000)
+        expect(page.locator(".msg.agent .body")).to_have_text(["Before the drop", "Missed 1", "Missed 2", "Missed 3"])
+        agent.send(type="message", conversation_id=conversation_id, body="Welcome back", client_msg_id="d-4")
+        expect(page.locator(".msg.agent .body")).to_have_text(
+            ["Before the drop", "Missed 1", "Missed 2", "Missed 3", "Welcome back"])
+    finally:
+        agent.close()
+
+    seqs = [int(s) for s in page.locator(".msg.agent").evaluate_all("nodes => nodes.map(n => n.dataset.seq)")]
+    assert seqs == sorted(set(seqs)) and len(seqs) == 5

@@ -1,0 +1,413 @@
+"""The Zendesk-compatible API, driven by the real zenpy client as existing Zendesk tooling would drive it."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Comment, Organization, Ticket, User
+from zenpy.lib.exception import APIException, RecordNotFoundException
+
+ADMIN = "admin@parley.test"
+AGENT = "agent1@parley.test"
+LIGHT_AGENT = "agent3@parley.test"
+PASSWORDS = {ADMIN: "Parley-admin-1", AGENT: "Parley-agent-1", LIGHT_AGENT: "Parley-agent-1"}
+
+
+@pytest.fixture
+def zendesk(stack, monkeypatch):
+    """A factory of zenpy clients pointed at the local stack (password, API token or Bearer token)."""
+    monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
+    monkeypatch.setenv("ZENPY_FORCE_NETLOC", stack.url.removeprefix("http://"))
+
+    def client(email: str = ADMIN, *, token: str | None = None, bearer: str | None = None,
+               password: str | None = None) -> Zenpy:
+        if bearer:
+            return Zenpy(subdomain="parley", oauth_token=bearer, disable_cache=True)
+        if token:
+            return Zenpy(subdomain="parley", email=email, token=token, disable_cache=True)
+        return Zenpy(subdomain="parley", email=email, password=password or PASSWORDS[email], disable_cache=True)
+
+    return client
+
+
+def _email(name: str = "customer") -> str:
+    return f"{name}.{uuid.uuid4().hex[:10]}@example.com"
+
+
+def _new_ticket(client: Zenpy, requester_email: str, subject: str = "Where is my parcel?", **fields) -> Ticket:
+    audit = client.tickets.create(Ticket(subject=subject, comment=Comment(body=f"{subject} Please help.", public=True),
+                                         requester=User(name="Mia Chen", email=requester_email), **fields))
+    return audit.ticket
+
+
+def _error(caught: pytest.ExceptionInfo) -> tuple[int, dict]:
+    return caught.value.response.status_code, caught.value.response.json()
+
+
+# tickets -------------------------------------------------------------------------------------------------
+def test_an_agent_creates_a_ticket_with_a_comment_and_a_new_requester(zendesk):
+    client = zendesk()
+    email = _email("mia")
+
+    audit = client.tickets.create(Ticket(subject="Charged twice", priority="high", type="incident",
+                                         tags=["Refund", "billing"], requester=User(name="Mia Chen", email=email),
+                                         comment=Comment(body="My card was charged twice in November.", public=True)))
+
+    created = audit.ticket
+    assert created.id > 0 and created.status == "new" and created.priority == "high" and created.type == "incident"
+    assert created.tags == ["refund", "billing"]
+    assert created.via.channel == "api"
+    assert any(e["type"] == "Comment" for e in audit.audit.events)
+    shown = client.tickets(id=created.id)
+    assert shown.subject == "Charged twice" and shown.description == "My card was charged twice in November."
+    requester = client.users(id=shown.requester_id)
+    assert requester.email == email and requester.name == "Mia Chen" and requester.role == "end-user"
+    assert shown.submitter_id == client.users.me().id
+    comments = list(client.tickets.comments(ticket=created.id))
+    assert [(c.body, c.public, c.author_id) for c in comments] == \
+        [("My card was charged twice in November.", True, client.users.me().id)]
+
+
+def test_a_ticket_for_an_existing_requester_id_joins_their_history(zendesk):
+    client = zendesk()
+    first = _new_ticket(client, _email())
+
+    audit = client.tickets.create(Ticket(subject="Another question", requester_id=first.requester_id,
+                                         comment=Comment(body="And one more thing…")))
+
+    assert audit.ticket.requester_id == first.requester_id
+    found = list(client.search(type="ticket", requester=client.users(id=first.requester_id).email))
+    assert {t.id for t in found} == {first.id, audit.ticket.id}
+
+
+def test_an_update_changes_status_and_adds_a_comment_together(zendesk):
+    client = zendesk()
+    ticket = _new_ticket(client, _email())
+
+    ticket.status = "hold"
+    ticket.comment = Comment(body="Waiting for the warehouse to answer.", public=False)
+    audit = client.tickets.update(ticket)
+
+    assert audit.ticket.status == "hold"
+    changes = [e for e in audit.audit.events if e["type"] == "Change"]
+    assert changes == [{**changes[0], "field_name": "status", "value": "hold", "previous_value": "new"}]
+    comments = list(client.tickets.comments(ticket=ticket.id))
+    assert [(c.body, c.public) for c in comments][-1] == ("Waiting for the warehouse to answer.", False)
+    assert client.tickets(id=ticket.id).status == "hold"
+
+
+def test_a_public_comment_on_a_new_ticket_opens_it(zendesk):
+    client = zendesk(AGENT)
+    ticket = _new_ticket(client, _email())
+
+    ticket.comment = Comment(body="Thanks, we are looking into it.", public=True)
+    audit = client.tickets.update(ticket)
+
+    assert audit.ticket.status == "open"
+
+
+def test_additional_and_removed_tags_merge_with_the_tickets_tags(zendesk, stack):
+    client = zendesk()
+    ticket = _new_ticket(client, _email(), tags=["vip", "refund"])
+
+    response = requests.put(f"{stack.url}/api/v2/tickets/{ticket.id}.json", auth=(ADMIN, PASSWORDS[ADMIN]),
+                            json={"ticket": {"additional_tags": ["urgent"], "remove_tags": ["refund"]}}, timeout=10)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["ticket"]["tags"] == ["vip", "urgent"]
+
+
+def test_concurrent_tag_additions_are_all_kept(zendesk, stack):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ticket = _new_ticket(zendesk(), _email())
+    auth = (ADMIN, PASSWORDS[ADMIN])
+
+    def add(i: int) -> int:
+        return requests.put(f"{stack.url}/api/v2/tickets/{ticket.id}.json", auth=auth, timeout=30,
+                            json={"ticket": {"additional_tags": [f"tag{i}"]}}).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(add, range(10)))
+
+    kept = set(zendesk().tickets(id=ticket.id).tags)
+    written = {f"tag{i}" for i, status in enumerate(statuses) if status == 200}
+    assert statuses == [200] * 10, "an update without safe_update is retried on fresh data, not refused"
+    assert kept == written == {f"tag{i}" for i in range(10)}, "a concurrent update lost another's tag"
+
+
+def test_cursor_pagination_walks_every_ticket_two_at_a_time(zendesk, stack):
+    client = zendesk()
+    mine = {_new_ticket(client, _email(), subject=f"Page test {i}").id for i in range(3)}
+
+    first = requests.get(f"{stack.url}/api/v2/tickets.json?page[size]=2", auth=(ADMIN, PASSWORDS[ADMIN]),
+                         timeout=10).json()
+    listed = [t.id for t in client.tickets(cursor_pagination=2)]
+
+    assert len(first["tickets"]) == 2 and first["meta"]["has_more"] is True
+    assert first["links"]["next"].startswith(f"{stack.url}/api/v2/tickets.json?page[size]=2&page[after]=")
+    assert mine <= set(listed)
+    assert len(listed) == len(set(listed)), "a ticket appeared on two pages"
+    assert listed == sorted(listed, reverse=True)  # newest first
+
+
+def test_offset_pagination_gives_next_and_previous_pages(zendesk, stack):
+    client = zendesk()
+    for i in range(3):
+        _new_ticket(client, _email(), subject=f"Offset test {i}")
+    auth = (ADMIN, PASSWORDS[ADMIN])
+
+    page1 = requests.get(f"{stack.url}/api/v2/tickets.json?per_page=2&page=1", auth=auth, timeout=10).json()
+    page2 = requests.get(page1["next_page"], auth=auth, timeout=10).json()
+
+    assert len(page1["tickets"]) == 2 and page1["previous_page"] is None
+    assert "page=2" in page1["next_page"] and "page=1" in page2["previous_page"]
+    assert not {t["id"] for t in page1["tickets"]} & {t["id"] for t in page2["tickets"]}
+
+
+def test_show_many_returns_the_tickets_asked_for(zendesk):
+    client = zendesk()
+    a, b = _new_ticket(client, _email()), _new_ticket(client, _email())
+
+    shown = list(client.tickets(ids=[b.id, a.id, 99_999_999]))
+
+    assert [t.id for t in shown] == [b.id, a.id]
+
+
+def test_a_deleted_ticket_no_longer_shows(zendesk, stack):
+    client = zendesk()
+    email = _email()
+    ticket = _new_ticket(client, email, subject="Delete me please")
+
+    response = client.tickets.delete(ticket)
+
+    assert response.status_code == 204
+    with pytest.raises(RecordNotFoundException) as caught:
+        client.tickets(id=ticket.id)
+    assert _error(caught) == (404, {"error": "RecordNotFound", "description": "Not found"})
+    assert list(client.tickets(ids=[ticket.id])) == []
+    assert list(client.search(type="ticket", requester=email)) == []
+    assert ticket.id not in [t.id for t in client.tickets(cursor_pagination=100)]
+
+
+def test_safe_update_with_a_stale_stamp_is_a_conflict(zendesk, stack):
+    client = zendesk()
+    ticket = _new_ticket(client, _email())
+    auth = (ADMIN, PASSWORDS[ADMIN])
+    url = f"{stack.url}/api/v2/tickets/{ticket.id}.json"
+    stamp = ticket.updated_at
+    assert requests.put(url, auth=auth, json={"ticket": {"priority": "low"}}, timeout=10).status_code == 200
+
+    stale = requests.put(url, auth=auth, json={"ticket": {"priority": "urgent", "safe_update": True,
+                                                          "updated_stamp": "2000-01-01T00:00:00Z"}}, timeout=10)
+    fresh_stamp = client.tickets(id=ticket.id).updated_at
+    fresh = requests.put(url, auth=auth, json={"ticket": {"priority": "urgent", "safe_update": True,
+                                                          "updated_stamp": fresh_stamp}}, timeout=10)
+
+    assert stamp
+    assert stale.status_code == 409 and stale.json()["error"] == "UpdateConflict"
+    assert fresh.status_code == 200 and fresh.json()["ticket"]["priority"] == "urgent"
+
+
+# search --------------------------------------------------------------------------------------------------
+def test_search_by_status_requester_tags_words_and_dates(zendesk):
+    client = zendesk()
+    email = _email("searcher")
+    refund = _new_ticket(client, email, subject="Refund for broken toaster", tags=["refund"])
+    other = _new_ticket(client, email, subject="Question about delivery", tags=["delivery"])
+    other.status = "solved"
+    client.tickets.update(other)
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%d")
+
+    def ids(query: str) -> set[int]:
+        return {t.id for t in client.search(query)}
+
+    assert ids(f"type:ticket requester:{email}") == {refund.id, other.id}
+    assert ids(f"type:ticket status:open requester:{email}") == set()
+    assert ids(f"type:ticket status<solved requester:{email}") == {refund.id}
+    assert ids(f"type:ticket status:solved requester:{email}") == {other.id}
+    assert ids(f"type:ticket tags:refund requester:{email}") == {refund.id}
+    assert ids(f"type:ticket -tags:refund requester:{email}") == {other.id}
+    assert ids(f"type:ticket toast requester:{email}") == {refund.id}
+    assert ids(f'type:ticket "broken toaster" requester:{email}') == {refund.id}
+    assert ids(f"type:ticket created>{yesterday} requester:{email}") == {refund.id, other.id}
+    assert ids(f"type:ticket created<2000-01-01 requester:{email}") == set()
+    assert refund.id in ids(f"type:ticket status<solved tags:refund created>{yesterday}")
+
+
+def test_search_results_carry_result_type_and_paging(zendesk, stack):
+    client = zendesk()
+    email = _email()
+    for i in range(3):
+        _new_ticket(client, email, subject=f"Paged search {i}")
+
+    page = requests.get(f"{stack.url}/api/v2/search.json", params={"query": f"requester:{email}", "per_page": 2},
+                        auth=(ADMIN, PASSWORDS[ADMIN]), timeout=10).json()
+    everything = list(client.search(f"requester:{email}", type="ticket"))
+
+    assert [r["result_type"] for r in page["results"]] == ["ticket", "ticket"]
+    assert page["next_page"] and page["count"] >= 3
+    assert len(everything) == 3
+
+
+def test_search_with_an_unknown_property_says_which_ones_exist(zendesk):
+    with pytest.raises(APIException) as caught:
+        list(zendesk().search("flavour:vanilla"))
+    status, body = _error(caught)
+    assert status == 422 and body["error"] == "RecordInvalid"
+    assert "status" in str(body["details"]) and "flavour" in str(body["details"])
+
+
+# users and organizations --------------------------------------------------------------------------------
+def test_users_create_show_search_and_me(zendesk):
+    client = zendesk()
+    email = _email("jonas")
+
+    user = client.users.create(User(name="Jonas Weber", email=email))
+
+    assert user.role == "end-user" and user.email == email
+    assert client.users(id=user.id).name == "Jonas Weber"
+    assert [u.id for u in client.users.search(query=email)] == [user.id]
+    assert [u.id for u in client.users.search(query=f"email:{email}")] == [user.id]
+    me = client.users.me()
+    assert me.email == ADMIN and me.role == "admin"
+    assert zendesk(LIGHT_AGENT).users.me().role == "agent"
+
+
+def test_a_second_user_with_the_same_email_is_refused(zendesk):
+    client = zendesk()
+    email = _email()
+    client.users.create(User(name="First", email=email))
+
+    with pytest.raises(APIException) as caught:
+        client.users.create(User(name="Second", email=email))
+
+    status, body = _error(caught)
+    assert status == 422 and body["error"] == "RecordInvalid" and "email" in body["details"]
+
+
+def test_agents_are_not_created_through_the_users_api(zendesk):
+    with pytest.raises(APIException) as caught:
+        zendesk().users.create(User(name="New Agent", email=_email("agent"), role="agent"))
+    status, body = _error(caught)
+    assert status == 422 and "role" in body["details"]
+
+
+def test_organizations_take_in_new_customers_by_email_domain(zendesk):
+    client = zendesk()
+    domain = f"acme-{uuid.uuid4().hex[:8]}.com"
+
+    organization = client.organizations.create(Organization(name=f"Acme {domain}", domain_names=[domain],
+                                                            details="Rocket skates"))
+    user = client.users.create(User(name="Wile E. Coyote", email=f"wile@{domain}"))
+    ticket = _new_ticket(client, f"road.runner@{domain}")
+
+    assert organization.domain_names == [domain]
+    assert client.organizations(id=organization.id).name == f"Acme {domain}"
+    assert user.organization_id == organization.id
+    assert ticket.organization_id == organization.id
+    assert client.users(id=ticket.requester_id).organization_id == organization.id
+    assert organization.id in [o.id for o in client.organizations()]
+    assert client.users.create(User(name="Elsewhere", email=_email())).organization_id is None
+
+
+def test_an_organization_name_or_domain_is_taken_only_once(zendesk):
+    client = zendesk()
+    domain = f"taken-{uuid.uuid4().hex[:8]}.com"
+    client.organizations.create(Organization(name=f"Taken {domain}", domain_names=[domain]))
+
+    with pytest.raises(APIException) as by_name:
+        client.organizations.create(Organization(name=f"taken {domain}"))
+    with pytest.raises(APIException) as by_domain:
+        client.organizations.create(Organization(name=f"Other {domain}", domain_names=[domain]))
+
+    assert _error(by_name)[0] == 422 and "name" in _error(by_name)[1]["details"]
+    assert _error(by_domain)[0] == 422 and "domain_names" in _error(by_domain)[1]["details"]
+
+
+# authentication and roles -------------------------------------------------------------------------------
+def _issue_token(client: Zenpy, stack) -> dict:
+    response = client.users.session.post(f"{stack.url}/api/v2/api_tokens.json",
+                                         json={"api_token": {"description": "CI integration"}}, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["api_token"]
+
+
+def test_an_api_token_authenticates_any_agent_until_it_is_revoked(zendesk, stack):
+    admin = zendesk()
+    token = _issue_token(admin, stack)
+    listed = admin.users.session.get(f"{stack.url}/api/v2/api_tokens.json", timeout=10).json()["api_tokens"]
+
+    assert zendesk(AGENT, token=token["token"]).users.me().email == AGENT
+    assert {"id": token["id"], "token_last_four": token["token"][-4:]}.items() <= \
+        next(t for t in listed if t["id"] == token["id"]).items()
+    assert all("token" not in t for t in listed), "a listed token shows its secret"
+
+    revoked = admin.users.session.delete(f"{stack.url}/api/v2/api_tokens/{token['id']}.json", timeout=10)
+    with pytest.raises(APIException) as caught:
+        zendesk(AGENT, token=token["token"]).users.me()
+
+    assert revoked.status_code == 204
+    assert _error(caught) == (401, {"error": "Couldn't authenticate you"})
+
+
+def test_only_admins_issue_api_tokens(zendesk, stack):
+    response = zendesk(AGENT).users.session.post(f"{stack.url}/api/v2/api_tokens.json",
+                                                 json={"api_token": {"description": "mine"}}, timeout=10)
+    assert response.status_code == 403 and response.json()["error"] == "Forbidden"
+
+
+def test_a_wrong_password_or_token_is_refused_in_zendesks_shape(zendesk):
+    for client in (zendesk(AGENT, password="not-the-password"), zendesk(AGENT, token="not-a-token")):
+        with pytest.raises(APIException) as caught:
+            client.users.me()
+        assert _error(caught) == (401, {"error": "Couldn't authenticate you"})
+
+
+def test_an_agents_bearer_token_works_too(zendesk, stack):
+    assert zendesk(bearer=stack.login(AGENT)).users.me().email == AGENT
+
+
+def test_a_light_agent_may_add_a_note_but_not_a_public_comment(zendesk):
+    ticket = _new_ticket(zendesk(), _email())
+    light = zendesk(LIGHT_AGENT)
+
+    ticket.comment = Comment(body="Customer sounds upset", public=False)
+    noted = light.tickets.update(ticket)
+    public = light.tickets(id=ticket.id)
+    public.comment = Comment(body="Hello from a light agent", public=True)
+    with pytest.raises(APIException) as caught:
+        light.tickets.update(public)
+
+    assert noted.ticket.id == ticket.id
+    status, body = _error(caught)
+    assert status == 403 and body["error"] == "Forbidden" and "internal notes" in body["description"]
+    assert [c.body for c in zendesk().tickets.comments(ticket=ticket.id)][-1] == "Customer sounds upset"
+
+
+# bad input ------------------------------------------------------------------------------------------------
+def test_bad_input_gets_zendesks_422_shape(zendesk):
+    client = zendesk()
+    cases = [
+        (Ticket(subject="x", comment=Comment(body="b"), requester=User(email=_email()), status="exploded"), "status"),
+        (Ticket(subject="x", comment=Comment(body="b"), requester=User(email="not-an-email")), "requester"),
+        (Ticket(subject="x", requester=User(email=_email())), "comment"),
+        (Ticket(subject="x", comment=Comment(body="b"), requester=User(email=_email()), assignee_id=987654321),
+         "assignee_id"),
+    ]
+    for ticket, field in cases:
+        with pytest.raises(APIException) as caught:
+            client.tickets.create(ticket)
+        status, body = _error(caught)
+        assert status == 422, body
+        assert body["error"] == "RecordInvalid" and body["description"] == "Record validation errors"
+        assert field in body["details"] and body["details"][field][0]["description"]
+
+
+def test_an_unknown_ticket_is_zendesks_404(zendesk):
+    with pytest.raises(RecordNotFoundException) as caught:
+        zendesk().tickets(id=99_999_999)
+    assert _error(caught) == (404, {"error": "RecordNotFound", "description": "Not found"})

@@ -1,0 +1,709 @@
+/**
+ * Parley chat widget: one <script> tag, no dependencies, and no network access except the Parley
+ * origin this file was loaded from.
+ *
+ *   <script src="https://help.example.com/widget/parley-widget.js" async
+ *           data-color="#2f6fed" data-greeting="Hi! How can we help?"
+ *           data-department="Support" data-language="en"></script>
+ *
+ * It keeps the visitor token, the conversation and the messages seen so far in localStorage, so a
+ * page reload continues the same conversation; the WebSocket reconnects with backoff and resumes
+ * after the last sequence number it saw, so nothing is missed and nothing is shown twice. Text is
+ * always rendered with textContent. The protocol is described in docs/websocket.md.
+ */
+(function () {
+  'use strict';
+
+  var script = document.currentScript || document.querySelector('script[src*="parley-widget.js"]');
+  if (!script || window.Parley) return;
+
+  var ORIGIN = new URL(script.src, location.href).origin;
+  var API = (script.dataset.api || ORIGIN + '/api').replace(/\/+$/, '');
+  var WS_URL = script.dataset.websocket || ORIGIN.replace(/^http/, 'ws') + '/ws';
+  var STORE_KEY = 'parley-widget:' + ORIGIN;
+  var MAX_KEPT_MESSAGES = 200;
+  var MAX_RETRY_MS = 30000;
+  var PING_EVERY_MS = 4 * 60000;
+  var TYPING_IDLE_MS = 3000;
+  var TYPING_SHOWN_MS = 6000;
+
+  var STRINGS = {
+    en: {
+      title: 'Chat with us', greeting: 'Hi! How can we help you today?', placeholder: 'Write a message…',
+      send: 'Send', open: 'Open chat', close: 'Close chat', typing: '{name} is typing…', someone: 'An agent',
+      sending: 'Sending…', sent: 'Sent', seen: 'Seen', failed: 'Not delivered: {reason}',
+      joined: '{name} joined the chat', waiting: 'Waiting for the next available agent…',
+      reconnecting: 'Reconnecting…', offlineTitle: 'We are away right now',
+      offlineIntro: 'Leave us a message and we will reply by email.', name: 'Name', email: 'Email',
+      message: 'Message', offlineSend: 'Send message', offlineThanks: 'Thank you! We will reply to {email}.',
+      rateQuestion: 'How was this chat?', good: 'Good', bad: 'Bad', comment: 'Anything to add? (optional)',
+      rateSend: 'Send rating', rateThanks: 'Thank you for your feedback!', solved: 'This chat was solved.',
+      newChat: 'Write a new message to start another chat.', error: 'Something went wrong: {reason}'
+    },
+    de: {
+      title: 'Chatten Sie mit uns', greeting: 'Hallo! Wie können wir helfen?', placeholder: 'Nachricht schreiben…',
+      send: 'Senden', open: 'Chat öffnen', close: 'Chat schließen', typing: '{name} schreibt…',
+      someone: 'Ein Mitarbeiter', sending: 'Wird gesendet…', sent: 'Gesendet', seen: 'Gelesen',
+      failed: 'Nicht zugestellt: {reason}', joined: '{name} ist dem Chat beigetreten',
+      waiting: 'Sie sind gleich an der Reihe…', reconnecting: 'Verbindung wird wiederhergestellt…',
+      offlineTitle: 'Gerade ist niemand da', offlineIntro: 'Hinterlassen Sie eine Nachricht, wir antworten per E-Mail.',
+      name: 'Name', email: 'E-Mail', message: 'Nachricht', offlineSend: 'Nachricht senden',
+      offlineThanks: 'Danke! Wir antworten an {email}.', rateQuestion: 'Wie war dieser Chat?', good: 'Gut',
+      bad: 'Schlecht', comment: 'Möchten Sie etwas ergänzen? (optional)', rateSend: 'Bewertung senden',
+      rateThanks: 'Danke für Ihr Feedback!', solved: 'Dieser Chat wurde gelöst.',
+      newChat: 'Schreiben Sie, um einen neuen Chat zu beginnen.', error: 'Etwas ist schiefgegangen: {reason}'
+    },
+    fr: {
+      title: 'Discutons', greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', placeholder: 'Écrivez un message…',
+      send: 'Envoyer', open: 'Ouvrir le chat', close: 'Fermer le chat', typing: '{name} écrit…',
+      someone: 'Un conseiller', sending: 'Envoi…', sent: 'Envoyé', seen: 'Vu', failed: 'Non distribué : {reason}',
+      joined: '{name} a rejoint la discussion', waiting: 'Un conseiller va vous répondre…',
+      reconnecting: 'Reconnexion…', offlineTitle: 'Nous sommes absents',
+      offlineIntro: 'Laissez-nous un message, nous répondrons par e-mail.', name: 'Nom', email: 'E-mail',
+      message: 'Message', offlineSend: 'Envoyer le message', offlineThanks: 'Merci ! Nous répondrons à {email}.',
+      rateQuestion: 'Comment s’est passée cette discussion ?', good: 'Bien', bad: 'Mal',
+      comment: 'Un commentaire ? (facultatif)', rateSend: 'Envoyer la note', rateThanks: 'Merci pour votre avis !',
+      solved: 'Cette discussion est résolue.', newChat: 'Écrivez pour commencer une nouvelle discussion.',
+      error: 'Une erreur est survenue : {reason}'
+    },
+    es: {
+      title: 'Chatea con nosotros', greeting: '¡Hola! ¿En qué podemos ayudarte?', placeholder: 'Escribe un mensaje…',
+      send: 'Enviar', open: 'Abrir chat', close: 'Cerrar chat', typing: '{name} está escribiendo…',
+      someone: 'Un agente', sending: 'Enviando…', sent: 'Enviado', seen: 'Visto', failed: 'No entregado: {reason}',
+      joined: '{name} se unió al chat', waiting: 'Esperando al próximo agente disponible…',
+      reconnecting: 'Reconectando…', offlineTitle: 'Ahora no estamos disponibles',
+      offlineIntro: 'Déjanos un mensaje y te responderemos por correo.', name: 'Nombre', email: 'Correo',
+      message: 'Mensaje', offlineSend: 'Enviar mensaje', offlineThanks: '¡Gracias! Responderemos a {email}.',
+      rateQuestion: '¿Qué tal este chat?', good: 'Bien', bad: 'Mal', comment: '¿Algo más? (opcional)',
+      rateSend: 'Enviar valoración', rateThanks: '¡Gracias por tu opinión!', solved: 'Este chat está resuelto.',
+      newChat: 'Escribe para empezar otro chat.', error: 'Algo salió mal: {reason}'
+    }
+  };
+
+  var language = (script.dataset.language || document.documentElement.lang || 'en').slice(0, 2).toLowerCase();
+  var T = STRINGS[language] || STRINGS.en;
+  var config = {
+    color: /^#[0-9a-f]{3,8}$/i.test(script.dataset.color || '') ? script.dataset.color : '#2f6fed',
+    greeting: script.dataset.greeting || T.greeting,
+    department: script.dataset.department || null
+  };
+
+  function say(key, values) {
+    return (T[key] || STRINGS.en[key]).replace(/\{(\w+)\}/g, function (_, name) {
+      return values && values[name] != null ? String(values[name]) : '';
+    });
+  }
+
+  function uid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, '');
+    return Date.now().toString(16) + Math.random().toString(16).slice(2);
+  }
+
+  // ---- state kept across reloads ------------------------------------------------------------------
+  var state = load();
+
+  function load() {
+    var empty = { token: null, conversationId: null, lastSeq: 0, messages: [], outbox: [], agentReadSeq: 0,
+                  status: null, rated: null, agentName: null, proactive: null };
+    try {
+      var saved = JSON.parse(localStorage.getItem(STORE_KEY) || 'null');
+      return saved && typeof saved === 'object' ? Object.assign(empty, saved) : empty;
+    } catch (e) {
+      return empty;
+    }
+  }
+
+  function save() {
+    state.messages = state.messages.slice(-MAX_KEPT_MESSAGES);
+    try {
+      localStorage.setItem(STORE_KEY, JSON.stringify(state));
+    } catch (e) { /* private mode: the chat still works for this page */ }
+  }
+
+  function forgetConversation() {
+    state.conversationId = null;
+    state.lastSeq = 0;
+    state.messages = [];
+    state.outbox = [];
+    state.agentReadSeq = 0;
+    state.status = null;
+    state.rated = null;
+    state.agentName = null;
+    save();
+  }
+
+  // ---- REST ----------------------------------------------------------------------------------------
+  function request(method, path, body, retried) {
+    var headers = { 'Content-Type': 'application/json' };
+    if (state.token) headers.Authorization = 'Bearer ' + state.token;
+    return fetch(API + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined,
+                               credentials: 'omit', mode: 'cors' })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (response.status === 401 && state.token && !retried) {
+            state.token = null;
+            forgetConversation();
+            return session().then(function () { return request(method, path, body, true); });
+          }
+          if (!response.ok) throw new Error(data.message || ('HTTP ' + response.status));
+          return data;
+        });
+      });
+  }
+
+  var sessionPromise = null;
+
+  function session() {
+    if (state.token) return Promise.resolve(state.token);
+    if (!sessionPromise) {
+      sessionPromise = request('POST', '/sdk/sessions', {}).then(function (data) {
+        state.token = data.visitor_token;
+        save();
+        sessionPromise = null;
+        return state.token;
+      }, function (error) {
+        sessionPromise = null;
+        throw error;
+      });
+    }
+    return sessionPromise;
+  }
+
+  // ---- the live connection ---------------------------------------------------------------------------
+  var live = { socket: null, attempt: 0, retryTimer: null, pingTimer: null, awaiting: null, open: false };
+
+  function connect() {
+    if (!state.token || !state.conversationId || live.socket) return;
+    var socket = new WebSocket(WS_URL + '?token=' + encodeURIComponent(state.token));
+    live.socket = socket;
+    socket.onopen = function () {
+      live.open = true;
+      live.attempt = 0;
+      live.awaiting = null;
+      ui.setConnection(true);
+      resume();
+      flushOutbox();
+      clearInterval(live.pingTimer);
+      live.pingTimer = setInterval(function () { send({ type: 'ping', id: 'p' + Date.now() }); }, PING_EVERY_MS);
+    };
+    socket.onmessage = function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      if (frame && typeof frame.type === 'string') onFrame(frame);
+    };
+    socket.onclose = function () {
+      clearInterval(live.pingTimer);
+      if (live.socket !== socket) return;
+      live.socket = null;
+      live.open = false;
+      live.awaiting = null;
+      ui.setConnection(false);
+      scheduleReconnect();
+    };
+  }
+
+  function scheduleReconnect() {
+    var base = Math.min(MAX_RETRY_MS, 1000 * Math.pow(2, live.attempt));
+    live.attempt += 1;
+    clearTimeout(live.retryTimer);
+    live.retryTimer = setTimeout(connect, base / 2 + Math.random() * base / 2);
+  }
+
+  function send(frame) {
+    if (!live.socket || live.socket.readyState !== WebSocket.OPEN) return false;
+    live.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function resume() {
+    send({ type: 'resume', conversation_id: state.conversationId, after_seq: state.lastSeq });
+  }
+
+  /** Messages go one at a time, each after the previous one's ack, so they are stored in the order typed. */
+  function flushOutbox() {
+    if (live.awaiting || !state.outbox.length) return;
+    var next = state.outbox[0];
+    if (next.conversation_id !== state.conversationId) {
+      state.outbox.shift();
+      save();
+      return flushOutbox();
+    }
+    if (send({ type: 'message', conversation_id: next.conversation_id, body: next.body,
+               client_msg_id: next.client_msg_id })) {
+      live.awaiting = next.client_msg_id;
+    }
+  }
+
+  function onFrame(frame) {
+    if (frame.conversation_id && frame.conversation_id !== state.conversationId) return;
+    switch (frame.type) {
+      case 'message': return receive(frame);
+      case 'resumed': return resumed(frame);
+      case 'ack': return acknowledged(frame);
+      case 'typing': return ui.showTyping(frame.state === 'start', frame.author_name);
+      case 'read':
+        if (frame.reader === 'agent' && frame.seq > state.agentReadSeq) {
+          state.agentReadSeq = frame.seq;
+          save();
+          ui.renderMessages();
+        }
+        return;
+      case 'assigned':
+        if (frame.agent && frame.agent.name && frame.agent.name !== state.agentName) {
+          state.agentName = frame.agent.name;
+          save();
+          ui.notice(say('joined', { name: frame.agent.name }));
+        }
+        return;
+      case 'status': return statusChanged(frame.status, frame.rating_requested);
+      case 'error': return refused(frame);
+      default: return;
+    }
+  }
+
+  function receive(frame) {
+    var message = frame.message || {};
+    var list = state.messages;
+    var known = list.findIndex(function (m) { return m.id === message.id; });
+    var entry = { id: message.id, seq: frame.seq, author_type: message.author_type,
+                  author_name: message.author_name, body: message.body, created_at: message.created_at };
+    if (known >= 0) list[known] = entry; else list.push(entry);
+    list.sort(function (a, b) { return (a.seq || Infinity) - (b.seq || Infinity); });
+    if (frame.seq > state.lastSeq) state.lastSeq = frame.seq;
+    if (message.author_type !== 'customer') {
+      ui.showTyping(false);
+      if (!ui.isOpen()) ui.unread(1);
+    }
+    save();
+    ui.renderMessages();
+    markRead();
+  }
+
+  function resumed(frame) {
+    if (frame.last_seq > state.lastSeq) state.lastSeq = frame.last_seq;
+    if (frame.read_seq > state.agentReadSeq) state.agentReadSeq = frame.read_seq;
+    if (frame.agent && frame.agent.name) state.agentName = frame.agent.name;
+    if (frame.rating) state.rated = frame.rating.score;
+    save();
+    if (frame.more) return resume();
+    if (frame.status) statusChanged(frame.status, !frame.rating);
+    ui.renderMessages();
+    markRead();
+  }
+
+  function acknowledged(frame) {
+    state.outbox = state.outbox.filter(function (m) { return m.client_msg_id !== frame.client_msg_id; });
+    state.messages.forEach(function (m) { if (m.id === frame.client_msg_id) m.acked = true; });
+    if (live.awaiting === frame.client_msg_id) live.awaiting = null;
+    save();
+    ui.renderMessages();
+    flushOutbox();
+  }
+
+  function refused(frame) {
+    if (frame.client_msg_id) {
+      if (frame.error === 'internal') {  // kept in the outbox: sent again after the next reconnect
+        live.awaiting = null;
+        return;
+      }
+      state.outbox = state.outbox.filter(function (m) { return m.client_msg_id !== frame.client_msg_id; });
+      state.messages.forEach(function (m) { if (m.id === frame.client_msg_id) m.failed = frame.message; });
+      live.awaiting = null;
+      save();
+      ui.renderMessages();
+      flushOutbox();
+    } else if (frame.error === 'not_found' && frame.conversation_id === state.conversationId) {
+      forgetConversation();
+      ui.renderMessages();
+    }
+  }
+
+  function statusChanged(status, ratingRequested) {
+    state.status = status;
+    save();
+    ui.showRating((status === 'solved' || status === 'closed') && (ratingRequested || !state.rated));
+  }
+
+  var lastReadSent = 0;
+
+  function markRead() {
+    if (!ui.isOpen() || document.visibilityState !== 'visible' || !state.conversationId) return;
+    var latest = 0;
+    state.messages.forEach(function (m) { if (m.seq && m.author_type !== 'customer' && m.seq > latest) latest = m.seq; });
+    if (latest > lastReadSent && send({ type: 'read', conversation_id: state.conversationId, seq: latest })) {
+      lastReadSent = latest;
+    }
+  }
+
+  // ---- what the visitor does ------------------------------------------------------------------------
+  var typing = { sentAt: 0, timer: null };
+
+  function typed() {
+    if (!state.conversationId) return;
+    var now = Date.now();
+    if (now - typing.sentAt > TYPING_IDLE_MS) {
+      send({ type: 'typing', conversation_id: state.conversationId, state: 'start' });
+      typing.sentAt = now;
+    }
+    clearTimeout(typing.timer);
+    typing.timer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function stopTyping() {
+    clearTimeout(typing.timer);
+    if (typing.sentAt && state.conversationId) {
+      send({ type: 'typing', conversation_id: state.conversationId, state: 'stop' });
+    }
+    typing.sentAt = 0;
+  }
+
+  function sendMessage(body) {
+    body = body.trim();
+    if (!body) return Promise.resolve();
+    stopTyping();
+    if (state.status === 'closed') {  // a closed chat is final: this message starts a new one
+      forgetConversation();
+      ui.showRating(false);
+    }
+    if (!state.conversationId) return startConversation(body);
+    var id = uid();
+    state.messages.push({ id: id, author_type: 'customer', body: body, pending: true });
+    state.outbox.push({ client_msg_id: id, conversation_id: state.conversationId, body: body });
+    save();
+    ui.renderMessages();
+    connect();
+    flushOutbox();
+    return Promise.resolve();
+  }
+
+  function startConversation(body) {
+    var metadata = { page_url: location.href.slice(0, 500) };
+    if (state.proactive) metadata.proactive_rule = state.proactive.rule;
+    var local = { id: uid(), author_type: 'customer', body: body, pending: true };
+    state.messages.push(local);
+    ui.renderMessages();
+    return session().then(function () {
+      return request('POST', '/sdk/conversations', { message: body, department: config.department,
+                                                    channel: 'chat', metadata: metadata });
+    }).then(function (started) {
+      state.conversationId = started.conversation_id;
+      state.lastSeq = 0;
+      local.id = started.message_id;
+      local.acked = true;
+      state.proactive = null;
+      save();
+      ui.renderMessages();
+      if (live.open) resume(); else connect();
+    }, function (error) {
+      local.failed = error.message;
+      ui.renderMessages();
+    });
+  }
+
+  function rate(score, comment) {
+    return request('POST', '/sdk/conversations/' + encodeURIComponent(state.conversationId) + '/rating',
+                   { score: score, comment: comment || undefined })
+      .then(function () {
+        state.rated = score;
+        save();
+      });
+  }
+
+  function leaveOfflineMessage(name, email, message) {
+    return session().then(function () {
+      return request('POST', '/sdk/offline-messages', { name: name, email: email, message: message,
+                                                       department: config.department });
+    });
+  }
+
+  function checkAvailability() {
+    var query = config.department ? '?department=' + encodeURIComponent(config.department) : '';
+    return request('GET', '/sdk/availability' + query).then(function (data) { return !!data.online; },
+                                                            function () { return true; });
+  }
+
+  // ---- proactive chat ---------------------------------------------------------------------------------
+  var pageOpenedAt = Date.now();
+
+  function reportPageView(seconds) {
+    return session().then(function () {
+      return request('POST', '/sdk/page-views', { url: location.href.slice(0, 2000), seconds_on_page: seconds });
+    }).then(function (answer) {
+      if (answer.open) {
+        var busy = state.conversationId && state.status !== 'closed';
+        if (!busy) {
+          state.proactive = { message: answer.message, rule: answer.rule };
+          save();
+          ui.open();
+        }
+      } else if (answer.check_after_seconds) {
+        setTimeout(function () {
+          reportPageView(Math.round((Date.now() - pageOpenedAt) / 1000));
+        }, answer.check_after_seconds * 1000);
+      }
+    }).catch(function () { /* proactive chat is optional */ });
+  }
+
+  // ---- the interface (in a shadow root, so the host page's styles do not leak in) -------------------------
+  var ui = (function () {
+    var host = document.createElement('div');
+    host.setAttribute('data-parley-widget', '');
+    var root = host.attachShadow({ mode: 'open' });
+    var style = document.createElement('style');
+    style.textContent = [
+      ':host{all:initial}',
+      '*{box-sizing:border-box;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}',
+      '.launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;',
+      'background:var(--parley-color);color:#fff;font-size:24px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646}',
+      '.badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#d93025;',
+      'color:#fff;font-size:12px;line-height:20px;padding:0 5px}',
+      '.badge[hidden]{display:none}',
+      '.panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 40px);height:520px;',
+      'max-height:calc(100vh - 110px);display:flex;flex-direction:column;background:#fff;color:#1f2328;',
+      'border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden;z-index:2147483647}',
+      '.panel[hidden]{display:none}',
+      'header{background:var(--parley-color);color:#fff;padding:14px 16px;display:flex;align-items:center;gap:8px}',
+      'header h2{font-size:16px;margin:0;flex:1}',
+      'header button{background:transparent;border:0;color:#fff;font-size:20px;cursor:pointer}',
+      '.status{font-size:12px;color:#6e7781;padding:4px 16px;min-height:20px}',
+      '.messages{flex:1;overflow-y:auto;padding:12px 16px;display:flex;flex-direction:column;gap:8px}',
+      '.msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word;font-size:14px}',
+      '.msg.customer{align-self:flex-end;background:var(--parley-color);color:#fff}',
+      '.msg.agent,.msg.proactive,.msg.greeting{align-self:flex-start;background:#f1f3f5}',
+      '.msg .author{display:block;font-size:11px;opacity:.75;margin-bottom:2px}',
+      '.receipt{align-self:flex-end;font-size:11px;color:#6e7781;margin-top:-4px}',
+      '.receipt.failed{color:#d93025}',
+      '.notice{align-self:center;font-size:12px;color:#6e7781}',
+      '.typing{font-size:12px;color:#6e7781;padding:0 16px;min-height:18px}',
+      'form.composer{display:flex;border-top:1px solid #e5e7eb}',
+      'textarea{flex:1;border:0;padding:12px;resize:none;font-size:14px;min-height:48px}',
+      'button.primary{background:var(--parley-color);color:#fff;border:0;padding:0 16px;cursor:pointer;font-size:14px}',
+      '.card{border-top:1px solid #e5e7eb;padding:12px 16px;display:flex;flex-direction:column;gap:8px}',
+      '.card[hidden]{display:none}',
+      '.card input,.card textarea{border:1px solid #d0d7de;border-radius:6px;padding:8px;font-size:14px}',
+      '.card button.primary{padding:8px 12px;border-radius:6px}',
+      '.scores{display:flex;gap:8px}',
+      '.scores button{flex:1;padding:8px;border:1px solid #d0d7de;border-radius:6px;background:#fff;cursor:pointer}',
+      '.scores button[aria-pressed="true"]{border-color:var(--parley-color);background:#eef3ff}',
+      '.offline{flex:1;overflow-y:auto}',
+      '.offline[hidden],.chat[hidden]{display:none}',
+      '.chat{flex:1;display:flex;flex-direction:column;min-height:0}'
+    ].join('');
+    root.appendChild(style);
+    host.style.setProperty('--parley-color', config.color);
+
+    function el(tag, attributes, text) {
+      var node = document.createElement(tag);
+      Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+      if (text != null) node.textContent = text;
+      return node;
+    }
+
+    var launcher = el('button', { class: 'launcher', type: 'button', 'aria-label': say('open'),
+                                   'aria-expanded': 'false' }, '💬');
+    var badge = el('span', { class: 'badge', hidden: '' });
+    launcher.appendChild(badge);
+    var panel = el('section', { class: 'panel', role: 'dialog', 'aria-label': say('title'), hidden: '' });
+    panel.setAttribute('lang', language);
+    var header = el('header');
+    header.appendChild(el('h2', null, say('title')));
+    var closeButton = el('button', { type: 'button', 'aria-label': say('close') }, '×');
+    header.appendChild(closeButton);
+    panel.appendChild(header);
+
+    var chat = el('div', { class: 'chat' });
+    var connection = el('div', { class: 'status', role: 'status' });
+    var list = el('div', { class: 'messages', role: 'log', 'aria-live': 'polite' });
+    var typingLine = el('div', { class: 'typing', 'aria-live': 'polite' });
+    var rating = el('div', { class: 'card rating', hidden: '' });
+    var composer = el('form', { class: 'composer' });
+    var input = el('textarea', { class: 'input', rows: '2', 'aria-label': say('message'),
+                                 placeholder: say('placeholder'), maxlength: '20000' });
+    var sendButton = el('button', { class: 'primary send', type: 'submit' }, say('send'));
+    composer.appendChild(input);
+    composer.appendChild(sendButton);
+    [connection, list, typingLine, rating, composer].forEach(function (n) { chat.appendChild(n); });
+    panel.appendChild(chat);
+
+    var offline = el('form', { class: 'card offline', hidden: '' });
+    panel.appendChild(offline);
+    root.appendChild(launcher);
+    root.appendChild(panel);
+
+    var opened = false, unreadCount = 0, typingTimer = null, notices = [];
+
+    function open() {
+      opened = true;
+      panel.hidden = false;
+      launcher.setAttribute('aria-expanded', 'true');
+      unreadCount = 0;
+      badge.hidden = true;
+      if (state.conversationId) {
+        showChat();
+        connect();
+      } else {
+        checkAvailability().then(function (online) { if (online) showChat(); else showOffline(); });
+      }
+      renderMessages();
+      markRead();
+      input.focus();
+    }
+
+    function close() {
+      opened = false;
+      panel.hidden = true;
+      launcher.setAttribute('aria-expanded', 'false');
+      stopTyping();
+    }
+
+    function showChat() {
+      chat.hidden = false;
+      offline.hidden = true;
+    }
+
+    function showOffline() {
+      chat.hidden = true;
+      offline.hidden = false;
+      while (offline.firstChild) offline.removeChild(offline.firstChild);
+      offline.appendChild(el('strong', null, say('offlineTitle')));
+      offline.appendChild(el('p', null, say('offlineIntro')));
+      var name = el('input', { name: 'name', 'aria-label': say('name'), placeholder: say('name'), maxlength: '200' });
+      var email = el('input', { name: 'email', type: 'email', required: '', 'aria-label': say('email'),
+                                placeholder: say('email'), maxlength: '254' });
+      var message = el('textarea', { name: 'message', required: '', rows: '5', 'aria-label': say('message'),
+                                     placeholder: say('message'), maxlength: '20000' });
+      var submit = el('button', { class: 'primary', type: 'submit' }, say('offlineSend'));
+      var result = el('p', { class: 'result', role: 'status' });
+      [name, email, message, submit, result].forEach(function (n) { offline.appendChild(n); });
+      offline.onsubmit = function (event) {
+        event.preventDefault();
+        submit.disabled = true;
+        leaveOfflineMessage(name.value, email.value, message.value).then(function () {
+          while (offline.firstChild) offline.removeChild(offline.firstChild);
+          offline.appendChild(el('p', { class: 'result', role: 'status' }, say('offlineThanks', { email: email.value })));
+        }, function (error) {
+          submit.disabled = false;
+          result.textContent = say('error', { reason: error.message });
+        });
+      };
+    }
+
+    function renderMessages() {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      list.appendChild(el('div', { class: 'msg greeting' }, config.greeting));
+      if (state.proactive && !state.conversationId) {
+        list.appendChild(el('div', { class: 'msg proactive' }, state.proactive.message));
+      }
+      var lastSeen = null;
+      state.messages.forEach(function (m) {
+        if (m.author_type === 'customer' && m.seq && m.seq <= state.agentReadSeq) lastSeen = m;
+      });
+      state.messages.forEach(function (m) {
+        var mine = m.author_type === 'customer';
+        var bubble = el('div', { class: 'msg ' + (mine ? 'customer' : 'agent'), 'data-seq': String(m.seq || '') });
+        if (!mine && m.author_name) bubble.appendChild(el('span', { class: 'author' }, m.author_name));
+        bubble.appendChild(el('span', { class: 'body' }, m.body || ''));
+        list.appendChild(bubble);
+        if (!mine) return;
+        if (m.failed) {
+          list.appendChild(el('div', { class: 'receipt failed' }, say('failed', { reason: m.failed })));
+        } else if (m === lastSeen) {
+          list.appendChild(el('div', { class: 'receipt seen' }, say('seen')));
+        } else if (!m.seq && !m.acked) {
+          list.appendChild(el('div', { class: 'receipt' }, say('sending')));
+        }
+      });
+      if (state.conversationId && !state.agentName && state.messages.length && state.status !== 'closed'
+          && state.status !== 'solved') {
+        list.appendChild(el('div', { class: 'notice' }, say('waiting')));
+      }
+      notices.forEach(function (text) { list.appendChild(el('div', { class: 'notice' }, text)); });
+      list.scrollTop = list.scrollHeight;
+    }
+
+    function notice(text) {
+      notices.push(text);
+      renderMessages();
+    }
+
+    function showTyping(on, name) {
+      clearTimeout(typingTimer);
+      typingLine.textContent = on ? say('typing', { name: name || state.agentName || say('someone') }) : '';
+      if (on) typingTimer = setTimeout(function () { typingLine.textContent = ''; }, TYPING_SHOWN_MS);
+    }
+
+    function showRating(show) {
+      while (rating.firstChild) rating.removeChild(rating.firstChild);
+      rating.hidden = !show;
+      if (!show) return;
+      if (state.rated) {
+        rating.appendChild(el('p', { role: 'status' }, say('rateThanks')));
+        return;
+      }
+      var chosen = null;
+      rating.appendChild(el('span', null, say('solved') + ' ' + say('rateQuestion')));
+      var scores = el('div', { class: 'scores' });
+      var buttons = ['good', 'bad'].map(function (score) {
+        var button = el('button', { type: 'button', 'data-score': score, 'aria-pressed': 'false' },
+                        (score === 'good' ? '👍 ' : '👎 ') + say(score));
+        button.onclick = function () {
+          chosen = score;
+          buttons.forEach(function (b) { b.setAttribute('aria-pressed', String(b === button)); });
+          submit.disabled = false;
+        };
+        scores.appendChild(button);
+        return button;
+      });
+      var comment = el('textarea', { class: 'comment', rows: '2', 'aria-label': say('comment'),
+                                     placeholder: say('comment'), maxlength: '2000' });
+      var submit = el('button', { class: 'primary rate', type: 'button', disabled: '' }, say('rateSend'));
+      var result = el('p', { role: 'status' });
+      submit.onclick = function () {
+        submit.disabled = true;
+        rate(chosen, comment.value.trim()).then(function () { showRating(true); }, function (error) {
+          submit.disabled = false;
+          result.textContent = say('error', { reason: error.message });
+        });
+      };
+      [scores, comment, submit, result].forEach(function (n) { rating.appendChild(n); });
+    }
+
+    function setConnection(up) {
+      connection.textContent = up ? '' : say('reconnecting');
+    }
+
+    launcher.onclick = function () { if (opened) close(); else open(); };
+    closeButton.onclick = close;
+    input.addEventListener('input', typed);
+    input.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && !event.shiftKey) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    composer.onsubmit = function (event) {
+      event.preventDefault();
+      var body = input.value;
+      input.value = '';
+      sendMessage(body);
+    };
+    document.addEventListener('visibilitychange', markRead);
+
+    function mount() { document.body.appendChild(host); }
+    if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+
+    return {
+      open: open, close: close, isOpen: function () { return opened; }, renderMessages: renderMessages,
+      notice: notice, showTyping: showTyping, showRating: showRating, setConnection: setConnection,
+      unread: function (n) { unreadCount += n; badge.textContent = String(unreadCount); badge.hidden = false; }
+    };
+  })();
+
+  window.Parley = { open: ui.open, close: ui.close };
+  ui.renderMessages();
+  if (state.conversationId) {
+    connect();
+    if (state.status === 'solved' || state.status === 'closed') ui.showRating(true);
+  }
+  reportPageView(0);
+})();
