@@ -2,7 +2,7 @@
 
 Logs are JSON with a correlation id (the API Gateway request id, or the queue message id);
 metrics are CloudWatch EMF lines flushed at the end of each invocation. Tracing is Lambda's own
-X-Ray integration, not the powertools Tracer (see docs/decisions/0003-observability.md).
+X-Ray integration, not the powertools Tracer (see docs/decisions/0004-observability.md).
 """
 from __future__ import annotations
 

@@ -9,7 +9,13 @@ locally. See docs/decisions/0002-serialized-dynamodb-writes-on-moto.md.
 from __future__ import annotations
 
 import copy
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -31,20 +37,39 @@ class AtomicDynamoDB:
 
 
 class MotoServer:
-    """A moto server on host:port in a background thread."""
+    """A moto server on host:port in its own process (so the gateway and moto use separate cores)."""
 
     def __init__(self, host: str, port: int):
-        install()
-        self._server = make_server(host, port, AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)),
-                                   threaded=True, request_handler=MotoRequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._host, self._port = host, port
+        self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self._thread.start()
+        self._process = subprocess.Popen([sys.executable, "-m", "local.moto_server", self._host, str(self._port)],
+                                         cwd=Path(__file__).resolve().parents[1])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"moto could not start on {self._host}:{self._port} (is the port in use?)")
+            try:
+                socket.create_connection((self._host, self._port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"moto did not start on {self._host}:{self._port} within 30 s")
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=5)
+        if self._process:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+
+
+def serve(host: str, port: int) -> None:
+    """Run moto, with atomic DynamoDB requests and item-scoped transactions, until terminated."""
+    install()
+    server = make_server(host, port, AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)),
+                         threaded=True, request_handler=MotoRequestHandler)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    server.serve_forever()
 
 
 def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
@@ -119,3 +144,7 @@ def install() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
     DynamoDBBackend.transact_write_items = _transact_write_items
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], int(sys.argv[2]))
