@@ -34,15 +34,31 @@ def error_response(error: ParleyError) -> Response:
     return json_response(error.status, {"error": error.code, "message": error.message})
 
 
-def read_json(request: Any, model: type[Model]) -> Model:
-    """Parse and validate the JSON body against model, with errors a person can act on."""
+def json_body(request: Any, invalid: type[ParleyError] = ValidationError) -> Any:
+    """The request's JSON body ({} when empty); 413 over the size limit, `invalid` when it is not JSON."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}")
     try:
-        data = json.loads(raw or b"{}")
+        return json.loads(raw or b"{}")
     except ValueError:
-        raise ValidationError("request body is not valid JSON") from None
+        raise invalid("request body is not valid JSON") from None
+
+
+def if_match_version(request: Any) -> int | None:
+    """The ticket version from an If-Match header (3, "3" or W/"3"), or None when there is none."""
+    raw = (request.headers or {}).get("if-match")
+    if raw is None:
+        return None
+    digits = raw.strip().removeprefix("W/").strip('"')
+    if not digits.isdigit():
+        raise ValidationError("If-Match must be the ticket's version number, e.g. If-Match: 3")
+    return int(digits)
+
+
+def read_json(request: Any, model: type[Model]) -> Model:
+    """Parse and validate the JSON body against model, with errors a person can act on."""
+    data = json_body(request)
     if not isinstance(data, dict):
         raise ValidationError("request body must be a JSON object")
     try:

@@ -13,9 +13,9 @@ from typing import Any
 from chalice import Response
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.api.http import endpoint, read_json
+from chalicelib.api.http import endpoint, if_match_version, read_json
 from chalicelib.api.tokens import Principal
-from chalicelib.errors import ForbiddenError, NotFoundError, ValidationError
+from chalicelib.errors import ForbiddenError, NotFoundError
 
 AGENT_READABLE = ("macro", "shortcut")
 
@@ -111,7 +111,7 @@ def macro_on_ticket(request: Any, principal: Principal, ticket_id: str, macro_id
 
     if request.method == "GET":
         return rule_admin.macro_preview(principal, _ticket_id(ticket_id), macro_id)
-    return rule_admin.apply_macro(principal, _ticket_id(ticket_id), macro_id, _if_match(request))
+    return rule_admin.apply_macro(principal, _ticket_id(ticket_id), macro_id, if_match_version(request))
 
 
 @endpoint(auth="agent")
@@ -121,12 +121,3 @@ def shortcut_on_ticket(request: Any, principal: Principal, ticket_id: str, name:
 
     return rule_admin.render_shortcut(principal, _ticket_id(ticket_id), name)
 
-
-def _if_match(request: Any) -> int | None:
-    raw = (request.headers or {}).get("if-match")
-    if raw is None:
-        return None
-    digits = raw.strip().removeprefix("W/").strip('"')
-    if not digits.isdigit():
-        raise ValidationError("If-Match must be the ticket's version number, e.g. If-Match: 3")
-    return int(digits)

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.http import endpoint, read_json
+from chalicelib.api.http import endpoint, if_match_version, read_json
 from chalicelib.api.tokens import Principal
 from chalicelib.domain.tickets import STATUSES, one_of
 from chalicelib.errors import NotFoundError, ValidationError
@@ -80,15 +80,6 @@ class NewMessage(BaseModel):
     public: bool = True
 
 
-def _if_match(request: Any) -> int | None:
-    raw = (request.headers or {}).get("if-match")
-    if raw is None:
-        return None
-    digits = raw.strip().removeprefix("W/").strip('"')
-    if not digits.isdigit():
-        raise ValidationError("If-Match must be the ticket's version number, e.g. If-Match: 3")
-    return int(digits)
-
 
 @endpoint(auth="agent")
 def update_ticket(request: Any, principal: Principal, ticket_id: str) -> dict[str, Any]:
@@ -99,7 +90,7 @@ def update_ticket(request: Any, principal: Principal, ticket_id: str) -> dict[st
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         raise ValidationError(f"send at least one of {', '.join(TicketChanges.model_fields)}")
-    return {"ticket": update(principal, _ticket_id(ticket_id), changes, _if_match(request))}
+    return {"ticket": update(principal, _ticket_id(ticket_id), changes, if_match_version(request))}
 
 
 @endpoint(auth="agent")

@@ -88,7 +88,7 @@ def drain_all() -> int:
 
 def assign(ticket: dict[str, Any], decision: decisions.RoutingDecision) -> dict[str, Any]:
     """Write one assignment: the agent's capacity claim and the ticket change commit together."""
-    from chalicelib.bootstrap import agent_store, event_publisher, ticket_store
+    from chalicelib.bootstrap import event_publisher, ticket_store
 
     claim = decision.claim
     at = iso(now())

@@ -9,13 +9,12 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 from typing import Any, Callable
 
 from chalice import Response
 
-from chalicelib.api.http import AGENT_ROLES, MAX_BODY_BYTES, json_response
+from chalicelib.api.http import AGENT_ROLES, json_body, json_response
 from chalicelib.errors import (ConflictError, ForbiddenError, NotFoundError, ParleyError, PayloadTooLargeError,
                                UnauthorizedError, ValidationError)
 from chalicelib.observability import logger
@@ -104,13 +103,7 @@ def zendesk_view(*, roles: tuple[str, ...] = AGENT_ROLES) -> Callable[[Callable[
 
 def read_object(request: Any, root: str) -> dict[str, Any]:
     """The object under root in the JSON body ({"ticket": {...}}); 400 for bad JSON, 422 when it is missing."""
-    raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLargeError(f"request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}")
-    try:
-        data = json.loads(raw or b"{}")
-    except ValueError:
-        raise BadRequestError("request body is not valid JSON") from None
+    data = json_body(request, invalid=BadRequestError)
     inner = data.get(root) if isinstance(data, dict) else None
     if not isinstance(inner, dict):
         raise RecordInvalidError({root: f'send a JSON object under "{root}", e.g. {{"{root}": {{...}}}}'})
