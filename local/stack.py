@@ -14,6 +14,7 @@ from local.resources import TEMPLATE, create_resources
 
 REPO = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
+POLLERS_PER_QUEUE = int(os.environ.get("PARLEY_POLLERS", "4"))
 log = logging.getLogger("parley.local")
 
 
@@ -44,9 +45,7 @@ class LocalStack:
         """Bring everything up; returns once the gateway answers."""
         self._aws_environment()
         from local.moto_server import MotoServer
-        from local.moto_speedups import install as faster_dynamodb_transactions
 
-        faster_dynamodb_transactions()
         self._moto = MotoServer(self.host, self.moto_port)
         self._moto.start()
         overrides = {k: v for k, v in os.environ.items()}
@@ -94,9 +93,11 @@ class LocalStack:
             kind = type(source).__name__
             if kind == "SQSEventConfig":
                 queue = _queue_for_function(template, source.name)
-                self.pollers.append(QueuePoller(
-                    sqs, creator.resolver.ref(queue), creator.resolver.get_att(queue, "Arn"),
-                    getattr(app_module, source.name), source.name, source.batch_size, REGION, self.stop_event))
+                for instance in range(POLLERS_PER_QUEUE):  # Lambda runs several consumers of a queue at once
+                    self.pollers.append(QueuePoller(
+                        sqs, creator.resolver.ref(queue), creator.resolver.get_att(queue, "Arn"),
+                        getattr(app_module, source.name), f"{source.name}-{instance}", source.batch_size, REGION,
+                        self.stop_event))
         schedules = {s.name: getattr(app_module, s.name) for s in app_module.app.event_sources
                      if type(s).__name__ == "ScheduledEventConfig"}
         self.clock = Clock(schedules, self.clock_seconds, REGION, self.stop_event)

@@ -112,6 +112,11 @@ def process(ticket: dict[str, Any], at: datetime, report: TickReport | None = No
         if not ticket.get("next_due_at") or ticket["next_due_at"] > iso(at):
             return ticket  # done meanwhile by another tick or changed to a later due time
         try:
+            if ticket.get("offered_to") and ticket.get("offer_expires_at", "~") <= iso(at):
+                from chalicelib.services.routing import expire_offer_now
+
+                ticket = expire_offer_now(ticket, at)
+                continue  # anything else due is done on the next pass, on the fresh ticket
             return _write(ticket, at, report)
         except ConflictError:
             continue

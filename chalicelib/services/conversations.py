@@ -21,7 +21,7 @@ def start_conversation(*, customer_id: str, body: str, channel: str, department:
     contact = Contact(channel=channel, message_id=message_id, body=body, customer_id=customer_id,
                       ticket_id=ticket_id, conversation_id=conversation_id, department=department,
                       metadata=metadata, received_at=iso(now()), new_ticket_only=True)
-    inbound_queue().send(contact.to_dict(), group_id=conversation_id, dedup_id=message_id)
+    inbound_queue().send(contact.to_dict(), group_id=conversation_id, dedup_id=f"{conversation_id}#{message_id}")
     return {"conversation_id": conversation_id, "ticket_id": ticket_id, "message_id": message_id}
 
 
@@ -34,7 +34,7 @@ def add_customer_message(*, customer_id: str, conversation_id: str, body: str,
     message_id = client_msg_id or uuid.uuid4().hex
     contact = Contact(channel=channel_of(conversation), message_id=message_id, body=body, customer_id=customer_id,
                       conversation_id=conversation_id, received_at=iso(now()))
-    inbound_queue().send(contact.to_dict(), group_id=conversation_id, dedup_id=message_id)
+    inbound_queue().send(contact.to_dict(), group_id=conversation_id, dedup_id=f"{conversation_id}#{message_id}")
     return {"conversation_id": conversation_id, "message_id": message_id}
 
 

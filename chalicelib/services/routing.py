@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 from chalicelib.clock import iso, now
@@ -16,6 +17,7 @@ from chalicelib.domain import events as ev
 from chalicelib.domain.routing import decisions
 from chalicelib.domain.routing.agents import channel_group
 from chalicelib.domain.routing.capacity import CONSUMING_STATUSES
+from chalicelib.domain.routing.offers import expire_offer
 from chalicelib.domain.routing.queue import next_in_queue
 from chalicelib.domain.routing.router import decide
 from chalicelib.errors import ConflictError
@@ -95,8 +97,7 @@ def assign(ticket: dict[str, Any], decision: decisions.RoutingDecision) -> dict[
     updated = {**ticket, "assignee_id": decision.agent_id, "department": decision.department or ticket.get("department"),
                "assigned_at": at, "capacity_weight": claim.weight, "routing_reason": decision.reason,
                "updated_at": at, "version": ticket["version"] + 1}
-    if decision.offer_expires_at:
-        updated.update(offered_to=decision.agent_id, offer_expires_at=iso(decision.offer_expires_at))
+    updated = _offered(updated, decision)
     # triggers run on the assignment too ("notify the assignee"), but may not move the claim it makes
     outcome = rules.apply(ticket, updated, rules.Change(event="updated", actor_type="system", via="rule",
                                                         locked=frozenset({"assignee_id", "status"})))
@@ -135,9 +136,51 @@ def plan_new(ticket: dict[str, Any]) -> tuple[dict[str, Any], list[tuple]]:
     if not decision.assigned:
         return {**planned, "queued_at": at}, []
     planned.update(assignee_id=decision.agent_id, assigned_at=at, capacity_weight=decision.claim.weight)
-    if decision.offer_expires_at:
-        planned.update(offered_to=decision.agent_id, offer_expires_at=iso(decision.offer_expires_at))
-    return planned, [claim_item(decision.claim, at)]
+    return _offered(planned, decision), [claim_item(decision.claim, at)]
+
+
+def _offered(ticket: dict[str, Any], decision: decisions.RoutingDecision) -> dict[str, Any]:
+    """A chat offered to its agent until an answer or the department's offer timeout (on the clock)."""
+    if not decision.offer_expires_at:
+        return ticket
+    expires = iso(decision.offer_expires_at)
+    due = min(d for d in (ticket.get("next_due_at"), expires) if d)
+    return {**ticket, "offered_to": decision.agent_id, "offer_expires_at": expires, "next_due_at": due}
+
+
+def expire_offer_now(ticket: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The clock settles an unanswered offer: the silent agent's capacity comes back and they are set away,
+    and the chat goes to the next agent who fits (or back to the queue), in one transaction."""
+    from chalicelib.bootstrap import agent_store, event_publisher, ticket_store
+
+    agents, departments, rules_ = _candidates()
+    expiry = expire_offer(ticket, agents, now=at, departments=departments, rules=rules_)
+    if expiry is None:
+        return ticket
+    stamp = iso(at)
+    following = expiry.next
+    release = expiry.release
+    items = [agent_store().load_change(release.agent_id, {release.channel_group: release.delta}, limits={},
+                                       open_delta=-1)]
+    updated = {**ticket, "offered_to": None, "offer_expires_at": None, "assignee_id": following.agent_id,
+               "department": following.department or ticket.get("department"), "routing_reason": following.reason,
+               "updated_at": stamp, "version": ticket["version"] + 1}
+    updated["next_due_at"] = rules.next_due(updated)
+    if following.assigned:
+        updated.update(assigned_at=stamp, capacity_weight=following.claim.weight)
+        updated = _offered(updated, following)
+        items.append(claim_item(following.claim, stamp))
+    else:
+        updated.update(queued_at=stamp, assigned_at=None)
+    changes = {"assignee_id": [ticket.get("assignee_id"), updated["assignee_id"]]}
+    event = ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": updated, "changes": changes, "actor": "routing"}, stamp)
+    audit = {"id": event.id, "at": stamp, "actor": "routing", "action": "offer_expired",
+             "detail": {"agent_id": release.agent_id, "reason": following.reason}}
+    ticket_store().save_ticket(updated, ticket["version"], [event], audit, extra=items)
+    if expiry.presence:
+        agent_store().update_agent(expiry.presence.agent_id, {"presence": expiry.presence.presence})
+    event_publisher().publish([event.to_dict()])
+    return updated
 
 
 def claim_item(claim: decisions.Claim, at: str) -> tuple:

@@ -106,7 +106,7 @@ def create_rule(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
     data = _accepted(spec, body)
     missing = [name for name in spec.required if data.get(name) in (None, "", [], {})]
     if missing:
-        raise ValidationError(f"a {_label(kind)} needs {', '.join(missing)}")
+        raise ValidationError(f"{_article(_label(kind))} {_label(kind)} needs {', '.join(missing)}")
     rule_id = _new_id(kind, data)
     existing = list_rules(kind)
     if kind == "shortcut" and any(r["id"] == rule_id for r in existing):
@@ -181,7 +181,7 @@ def _for_domain(spec: RuleKind, item: dict[str, Any]) -> dict[str, Any]:
 
 def _accepted(spec: RuleKind, body: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(body, Mapping):
-        raise ValidationError(f"a {_label(spec.kind)} must be a JSON object")
+        raise ValidationError(f"{_article(_label(spec.kind))} {_label(spec.kind)} must be a JSON object")
     data = dict(body)
     if spec.label == "title" and "name" in data and "title" not in data:
         data["title"] = data.pop("name")
@@ -395,3 +395,8 @@ def find_rule(kind: str, rule_id: str) -> dict[str, Any]:
         return get_rule(kind, str(rule_id))
     except NotFoundError:
         raise NotFoundError(f"{_label(kind)} {rule_id} not found") from None
+
+
+def _article(noun: str) -> str:
+    """ "a" or "an" for a noun ("an automation", "a trigger")."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"

@@ -343,7 +343,7 @@ def _sla_event(entry: list[Any]) -> sla.SlaEvent:
 
 
 def _next_due(ticket: Mapping[str, Any], at: datetime, hours: business_hours.Schedule) -> str | None:
-    """The earliest moment the clock has work on this ticket: a close, an SLA target, an automation."""
+    """The earliest moment the clock has work on this ticket: a close, an SLA target, an automation, an offer."""
     if ticket["status"] == "closed":
         return None
     due: list[datetime] = []
@@ -355,6 +355,8 @@ def _next_due(ticket: Mapping[str, Any], at: datetime, hours: business_hours.Sch
     automation_due = next_automation_due(automations(), ticket, now=at, schedule=hours)
     if automation_due is not None:
         due.append(automation_due)
+    if ticket.get("offered_to") and ticket.get("offer_expires_at"):  # a chat offer the agent must answer
+        due.append(parse_iso(ticket["offer_expires_at"]))
     return iso(min(due)) if due else None
 
 

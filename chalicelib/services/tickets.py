@@ -139,6 +139,8 @@ def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any],
                    "body": body, "public": public, "channel": ticket["channel"], "created_at": at}
         if public:
             updated["last_agent_message_at"] = at
+            if ticket.get("offered_to") == principal.id:  # answering accepts the chat offer
+                updated.update(offered_to=None, offer_expires_at=None)
             if not ticket.get("first_reply_at"):
                 updated["first_reply_at"] = at
             if updated["status"] == "new":

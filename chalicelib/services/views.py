@@ -45,7 +45,7 @@ def all_views(agent_id: str) -> list[dict[str, Any]]:
     """Built-in and saved views, each with its count."""
     from chalicelib.bootstrap import config_store
 
-    views = BUILT_IN + config_store().list("view")
+    views = BUILT_IN + config_store().list("view", fresh=True)
     return [{**v, "count": len(run(v["filter"], agent_id))} for v in views]
 
 

@@ -24,6 +24,7 @@ class ConfigStore:
         self._db = dynamodb
         self._table = table
         self._cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._generation: dict[str, int] = {}
         self._cache_seconds = cache_seconds
         self._lock = threading.Lock()
 
@@ -58,6 +59,7 @@ class ConfigStore:
             cached = self._cache.get(kind)
             if cached and not fresh and time.monotonic() - cached[0] < self._cache_seconds:
                 return cached[1]
+            generation = self._generation.get(kind, 0)
         items: list[dict[str, Any]] = []
         params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
                                   "KeyConditionExpression": "gsi1pk = :pk",
@@ -69,12 +71,14 @@ class ConfigStore:
                 break
             params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
         with self._lock:
-            self._cache[kind] = (time.monotonic(), items)
+            if self._generation.get(kind, 0) == generation:  # no write in this container since the query began
+                self._cache[kind] = (time.monotonic(), items)
         return items
 
     def _forget(self, kind: str) -> None:
         with self._lock:
             self._cache.pop(kind, None)
+            self._generation[kind] = self._generation.get(kind, 0) + 1
 
 
 def _clean(item: dict[str, Any]) -> dict[str, Any]:

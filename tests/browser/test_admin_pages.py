@@ -65,24 +65,29 @@ def test_admin_creates_a_department_and_sees_it_listed(page, stack):
 
 
 def test_admin_edits_an_agents_capacity_and_skills(page, stack):
+    agents = requests.get(stack.api("/agents"), headers=stack.auth(), timeout=10).json()["agents"]
+    before = next(a for a in agents if a["email"] == "agent2@parley.test")
     open_admin(page, stack, "Agents")
     skill = f"german{uuid.uuid4().hex[:4]}"
 
-    page.get_by_role("button", name="Edit Billie Billing").click()
-    page.get_by_label("Chat capacity").fill("4")
-    page.get_by_role("button", name="Add skill").click()
-    page.get_by_label("Skill 1 name").fill(skill)
-    page.get_by_label("Skill 1 level").fill("3")
-    page.get_by_role("button", name="Save agent").click()
+    try:
+        page.get_by_role("button", name="Edit Billie Billing").click()
+        page.get_by_label("Chat capacity").fill("4")
+        page.get_by_role("button", name="Add skill").click()
+        page.get_by_label("Skill 1 name").fill(skill)
+        page.get_by_label("Skill 1 level").fill("3")
+        page.get_by_role("button", name="Save agent").click()
 
-    row = page.get_by_role("row", name=re.compile("Billie Billing"))
-    expect(row).to_contain_text(f"{skill} 3")
-    expect(row).to_contain_text("Chat 4")
-    agents = requests.get(stack.api("/agents"), headers=stack.auth(), timeout=10).json()["agents"]
-    billie = next(a for a in agents if a["email"] == "agent2@parley.test")
-    assert billie["capacity"]["chat"] == 4 and billie["skills"][skill] == 3
-    requests.patch(stack.api(f"/agents/{billie['id']}"), json={"capacity": {**billie["capacity"], "chat": 3},
-                                                              "skills": {}}, headers=stack.auth(), timeout=10)
+        row = page.get_by_role("row", name=re.compile("Billie Billing"))
+        expect(row).to_contain_text(f"{skill} 3")
+        expect(row).to_contain_text("Chat 4")
+        agents = requests.get(stack.api("/agents"), headers=stack.auth(), timeout=10).json()["agents"]
+        billie = next(a for a in agents if a["email"] == "agent2@parley.test")
+        assert billie["capacity"]["chat"] == 4 and billie["skills"][skill] == 3
+    finally:
+        requests.patch(stack.api(f"/agents/{before['id']}"), json={"capacity": before["capacity"],
+                                                                  "skills": before["skills"]},
+                       headers=stack.auth(), timeout=10)
 
 
 def test_agent_does_not_see_the_admin_section_and_is_refused_when_opening_it(page, stack):
@@ -99,7 +104,8 @@ def test_agent_does_not_see_the_admin_section_and_is_refused_when_opening_it(pag
 
 def test_admin_sees_why_a_trigger_is_refused_then_creates_a_valid_one(page, stack):
     open_admin(page, stack, "Triggers")
-    title = unique("Tag chats")
+    title = unique("Tag returning customers")
+    tag = f"returning{uuid.uuid4().hex[:6]}"
 
     page.get_by_role("button", name="New trigger").click()
     page.get_by_label("Title").fill(title)
@@ -107,30 +113,76 @@ def test_admin_sees_why_a_trigger_is_refused_then_creates_a_valid_one(page, stac
     page.get_by_label("All condition 1 operator").fill("is")
     page.get_by_label("All condition 1 value").fill("red")
     page.get_by_label("Action 1 field").fill("current_tags")
-    page.get_by_label("Action 1 value").fill("from_chat")
+    page.get_by_label("Action 1 value").fill(f"seen_{tag}")
     page.get_by_role("button", name="Create trigger").click()
 
     explanation = page.get_by_role("alert").filter(has_text="condition field 'colour' is not known")
     expect(explanation).to_contain_text("use one of: assignee_id, channel")
     page.screenshot(path="/tmp/parley-trigger-refused.png", full_page=True)
 
-    page.get_by_label("All condition 1 field").fill("channel")
-    page.get_by_label("All condition 1 value").fill("chat")
+    page.get_by_label("All condition 1 field").fill("current_tags")
+    page.get_by_label("All condition 1 operator").fill("includes")
+    page.get_by_label("All condition 1 value").fill(tag)
     page.get_by_role("button", name="Create trigger").click()
 
     row = page.get_by_role("row", name=re.compile(title))
-    expect(row).to_contain_text("If channel is chat · then current_tags → from_chat")
-    expect(row.get_by_role("checkbox", name=f"Enabled: {title}")).to_be_checked()
-    expect(explanation).to_have_count(0)
-    stored = requests.get(stack.api("/triggers"), headers=stack.auth(), timeout=10).json()["triggers"]
-    trigger = next(t for t in stored if t["title"] == title)
-    assert trigger["conditions"]["all"] == [{"field": "channel", "operator": "is", "value": "chat"}]
+    try:
+        expect(row).to_contain_text(f"If current_tags includes {tag} · then current_tags → seen_{tag}")
+        expect(row.get_by_role("checkbox", name=f"Enabled: {title}")).to_be_checked()
+        expect(explanation).to_have_count(0)
+        stored = wait_for(lambda: stored_rule(stack, "triggers", title), message="the trigger to be stored")
+        assert stored["conditions"]["all"] == [{"field": "current_tags", "operator": "includes", "value": tag}]
 
-    row.get_by_role("checkbox", name=f"Enabled: {title}").uncheck()
+        row.get_by_role("checkbox", name=f"Enabled: {title}").uncheck()
 
-    wait_for(lambda: requests.get(stack.api(f"/triggers/{trigger['id']}"), headers=stack.auth(),
-                                  timeout=10).json()["trigger"]["active"] is False, message="the trigger disabled")
-    requests.delete(stack.api(f"/triggers/{trigger['id']}"), headers=stack.auth(), timeout=10)
+        wait_for(lambda: stored_rule(stack, "triggers", title)["active"] is False, message="the trigger disabled")
+    finally:
+        delete_rules(stack, "triggers", title)
+
+
+def test_admin_creates_an_assignment_rule_that_sends_tickets_to_a_department(page, stack):
+    open_admin(page, stack, "Assignment rules")
+    name = unique("Refunds to billing")
+    tag = f"refund{uuid.uuid4().hex[:6]}"
+
+    page.get_by_role("button", name="New assignment rule").click()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("All condition 1 field").fill("current_tags")
+    page.get_by_label("All condition 1 operator").fill("includes")
+    page.get_by_label("All condition 1 value").fill(tag)
+    page.get_by_role("button", name="Create assignment rule").click()
+    expect(page.get_by_role("alert")).to_contain_text("needs assign")
+
+    page.get_by_label("Department", exact=True).select_option("Billing")
+    page.get_by_role("button", name="Create assignment rule").click()
+
+    try:
+        expect(page.get_by_role("row", name=re.compile(name))).to_contain_text("send to department Billing")
+        assert stored_rule(stack, "assignment-rules", name)["assign"] == {"department": "Billing"}
+    finally:
+        delete_rules(stack, "assignment-rules", name)
+
+
+def test_admin_adds_a_webhook_and_sees_its_secret_once(page, stack):
+    open_admin(page, stack, "Webhooks")
+    url = f"https://crm.example.com/parley/{uuid.uuid4().hex[:6]}"
+
+    page.get_by_label("URL", exact=True).fill(url)
+    page.get_by_label("Ticket created").check()
+    page.get_by_role("button", name="Add webhook").click()
+
+    secret = page.get_by_label("Signing secret")
+    expect(secret).to_have_value(re.compile(r"^\S{20,}$"))
+    row = page.get_by_role("row").filter(has_text=url)
+    expect(row).to_contain_text("TicketCreated")
+    expect(row).not_to_contain_text(secret.input_value())
+
+    page.reload()
+    expect(page.get_by_role("row").filter(has_text=url)).to_be_visible()
+    expect(page.get_by_label("Signing secret")).to_have_count(0)
+    page.get_by_role("button", name=f"Delete webhook {url}").click()
+    page.get_by_role("button", name=f"Confirm: Delete webhook {url}").click()
+    expect(page.get_by_role("row").filter(has_text=url)).to_have_count(0)
 
 
 def test_admin_writes_a_macro_as_raw_json(page, stack):
@@ -156,6 +208,7 @@ def test_saved_view_appears_in_the_nav_with_its_count(page, stack, visitor):
     ticket = visitor_conversation(stack, visitor, "Our whole team is locked out")
     tag_ticket(stack, ticket["id"], tag)
     open_admin(page, stack, "Saved views")
+    expect(page.get_by_role("table", name="Views").get_by_role("link", name="Unassigned")).to_be_visible()
     name = unique("VIP")
 
     page.get_by_label("Name").fill(name)
@@ -239,3 +292,16 @@ def new_visitor(stack, name):
     assert response.status_code == 201, response.text
     body = response.json()
     return {"customer_id": body["customer_id"], "Authorization": f"Bearer {body['visitor_token']}"}
+
+
+def stored_rule(stack, collection, name):
+    """The stored rule of a kind with this title or name (None when there is none)."""
+    body = requests.get(stack.api(f"/{collection}"), headers=stack.auth(), timeout=10).json()
+    rules = next(value for value in body.values() if isinstance(value, list))
+    return next((r for r in rules if name in (r.get("title"), r.get("name"))), None)
+
+
+def delete_rules(stack, collection, name):
+    """Remove what a test created, so later tests meet the demo rules only."""
+    while (rule := stored_rule(stack, collection, name)) is not None:
+        requests.delete(stack.api(f"/{collection}/{rule['id']}"), headers=stack.auth(), timeout=10)

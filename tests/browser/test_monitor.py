@@ -32,18 +32,14 @@ def presence_of(stack, email):
 
 
 def test_monitor_shows_the_demo_queue_and_agents(page, stack):
-    snapshot = requests.get(stack.api("/monitor"), headers=stack.auth(), timeout=10).json()
-    waiting = {queue["department"]: queue["waiting"] for queue in snapshot["queues"]}
-
     open_monitor(page, stack)
 
     for tile in ("Queue size", "Average wait", "Agents online", "CSAT today"):
         expect(page.get_by_role("group", name=tile)).to_be_visible()
     expect(page.get_by_role("group", name="Queue size")).to_contain_text(re.compile(r"\d+\s*tickets? waiting"))
     queues = page.get_by_role("table", name="Waiting tickets by department")
-    for department in ("Billing", "Support"):
-        expect(queues.get_by_role("row", name=re.compile(f"^{department}"))).to_be_visible()
-    assert waiting["Billing"] >= 1 and waiting["Support"] >= 1, "the demo data queues a ticket in each department"
+    for department in ("Billing", "Support", "No department"):
+        expect(queues.get_by_role("row", name=re.compile(rf"^{department} \d+"))).to_be_visible()
     agents = page.get_by_role("table", name="Agents, their presence and load against capacity")
     for name in DEMO_AGENTS:
         row = agents.get_by_role("row", name=re.compile(name))

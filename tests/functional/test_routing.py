@@ -125,3 +125,26 @@ def test_concurrent_routers_never_push_an_agent_over_capacity(stack, parley_env)
     audits = [ticket_store().audit(t["id"]) for t in tickets if t.get("assignee_id")]
     assert all(sum(a["action"] == "assigned" for a in audit) == 1 for audit in audits), "never assigned twice"
 
+
+
+def test_an_unanswered_chat_offer_moves_to_the_next_agent_and_sets_the_silent_one_away(stack):
+    name = f"Offers-{uuid.uuid4().hex[:6]}"
+    assert requests.post(stack.api("/departments"), json={"name": name, "offer_timeout_seconds": 30},
+                         headers=stack.auth(), timeout=10).status_code == 201
+    first = _agent(stack, name, capacity=1)
+    started = _chat(stack, name, "Is anyone there?")
+    offered = wait_for(lambda: (t := _ticket(stack, started["ticket_id"])) and t.get("assignee_id") and t)
+    assert offered["assignee_id"] == first and offered["offered_to"] == first
+    second = _agent(stack, name, capacity=1)
+
+    requests.post(f"{stack.url}/_local/clock/advance", json={"seconds": 31}, timeout=10)
+    stack.tick()
+
+    moved = _ticket(stack, started["ticket_id"])
+    assert moved["assignee_id"] == second and moved["offered_to"] == second
+    agents = _agents(stack)
+    assert agents[first]["presence"] == "away" and agents[first]["load"]["chat"] == 0
+    assert agents[second]["load"]["chat"] == 1
+    audit = requests.get(stack.api(f"/tickets/{moved['id']}"), headers=stack.auth(), timeout=10).json()["audit"]
+    assert any(a["action"] == "offer_expired" for a in audit)
+

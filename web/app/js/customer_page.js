@@ -102,11 +102,12 @@ export class CustomerPage {
       });
     }
     const channels = [...new Set([...open, ...past].map((ticket) => ticket.channel))];
-    this.body.replaceChildren(
+    this.body.replaceChildren(...[
       pageHeader(name, { subtitle: customer.email ?? '', actions: [mergeButton] }),
       this.error.element,
       customer.id && customer.id !== this.customerId
-        ? h('p', { class: 'banner banner-warning page-banner', text: 'This customer was merged; showing the customer they became.' })
+        ? h('p', { class: 'banner banner-warning page-banner',
+          text: 'This customer was merged; showing the customer they became.' })
         : null,
       mergePanel,
       h('div', { class: 'customer-layout' },
@@ -115,7 +116,8 @@ export class CustomerPage {
           card(`Past tickets (${past.length})`, ticketList(past, 'No solved or closed tickets yet.'))),
         h('div', { class: 'customer-aside' },
           card('Contact', contact(customer, name, channels)),
-          card('Satisfaction', satisfaction(profile.csat ?? {})))));
+          card('Satisfaction', satisfaction(profile.csat ?? {})))),
+    ].filter(Boolean));
     this.element.querySelector('#page-title')?.focus();
   }
 
@@ -127,7 +129,8 @@ export class CustomerPage {
     const found = h('div', { class: 'merge-found' });
     const find = h('button', { class: 'button button-secondary', type: 'submit', text: 'Find customer' });
     const form = h('form', { class: 'editor-form', novalidate: true, 'aria-labelledby': 'merge-title' },
-      h('h2', { id: 'merge-title', class: 'card-title', text: `Merge ${customer.name || customer.email || 'this customer'} into another customer` }),
+      h('h2', { id: 'merge-title', class: 'card-title',
+        text: `Merge ${customer.name || customer.email || 'this customer'} into another customer` }),
       h('p', { class: 'hint hint-block', text: 'Their identities and tickets move to the customer you pick; this one is retired. '
         + 'Use it when one person wrote from two addresses or channels.' }),
       h('div', { class: 'field' },
@@ -185,7 +188,8 @@ export class CustomerPage {
       h('span', { class: 'avatar avatar-customer', 'aria-hidden': 'true', text: initials(keepName) }),
       h('div', { class: 'cell-stack' },
         h('span', { class: 'customer-name', text: keepName }),
-        h('span', { class: 'hint', text: [keep.email, `${tickets} ticket${tickets === 1 ? '' : 's'}`].filter(Boolean).join(' · ') })),
+        h('span', { class: 'hint',
+          text: [keep.email, `${tickets} ticket${tickets === 1 ? '' : 's'}`].filter(Boolean).join(' · ') })),
       confirm);
   }
 }

@@ -150,7 +150,7 @@ function loadBar(groupLabel, name, load, capacity) {
     h('span', { class: 'load-bar', role: 'meter', 'aria-label': `${name} ${groupLabel.toLowerCase()} load`,
       'aria-valuemin': '0', 'aria-valuemax': String(capacity), 'aria-valuenow': String(Math.min(load, capacity)),
       'aria-valuetext': `${load} of ${capacity}` },
-    h('span', { class: 'load-fill', style: null, dataset: { share: String(Math.round(share * 100)) } })),
+    h('span', { class: 'load-fill', dataset: { share: String(Math.round(share * 100)) } })),
     h('span', { class: 'load-text', text: `${load} / ${capacity}` }));
 }
 

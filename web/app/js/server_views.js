@@ -5,7 +5,8 @@
 import * as api from './api.js';
 
 let views = [];
-let pending = null;
+let inflight = null;
+let queued = null;
 const listeners = new Set();
 
 /** The last known views: [{id, name, filter, count}]. */
@@ -18,9 +19,25 @@ export function serverView(id) {
   return views.find((view) => view.id === id);
 }
 
-/** Fetch the views and counts again (calls made while one is under way share it). */
+/**
+ * Fetch the views and counts again. A call made while a fetch is under way gets one more fetch
+ * after it (that one may have started before a change the caller just made); calls made
+ * meanwhile share it.
+ */
 export function refreshServerViews() {
-  pending ??= api.listViews()
+  if (!inflight) {
+    inflight = fetchViews().finally(() => { inflight = null; });
+    return inflight;
+  }
+  queued ??= inflight.then(() => {
+    queued = null;
+    return refreshServerViews();
+  });
+  return queued;
+}
+
+function fetchViews() {
+  return api.listViews()
     .then((result) => {
       views = result.views ?? [];
       for (const listener of listeners) listener(views, null);
@@ -29,9 +46,7 @@ export function refreshServerViews() {
     .catch((error) => {
       for (const listener of listeners) listener(views, error);
       return views;
-    })
-    .finally(() => { pending = null; });
-  return pending;
+    });
 }
 
 /** Call listener(views, error) after every fetch. */

@@ -20,7 +20,9 @@ export class AgentsPage {
     this.agents = [];
     this.departments = [];
     this.element = h('div', { class: 'page-body' },
-      pageHeader('Agents', { subtitle: 'Which departments each agent works in, their skills, and how much they take on at once.' }),
+      pageHeader('Agents', {
+        subtitle: 'Which departments each agent works in, their skills, and how much they take on at once.',
+      }),
       this.error.element, this.editor, card('All agents', this.list));
   }
 

@@ -110,12 +110,14 @@ export function createRuleForm({ kind, rule, directory, onSubmit, onCancel }) {
   }
   if (parts.includes('actions')) {
     rowsArea.append(h('fieldset', { class: 'form-section' }, h('legend', { text: 'Actions' }),
-      h('p', { class: 'hint', text: 'Run in this order, e.g. status → solved, current_tags → vip, comment_value → a reply.' }),
+      h('p', { class: 'hint',
+        text: 'Run in this order, e.g. status → solved, current_tags → vip, comment_value → a reply.' }),
       actions.element));
   }
   if (parts.includes('targets')) {
     rowsArea.append(h('fieldset', { class: 'form-section' }, h('legend', { text: 'Targets' }),
-      h('p', { class: 'hint', text: 'Minutes until the reply or resolution is due, per priority; a channel target beats a general one.' }),
+      h('p', { class: 'hint',
+        text: 'Minutes until the reply or resolution is due, per priority; a channel target beats a general one.' }),
       targets.element));
   }
   if (parts.includes('assign')) {
@@ -178,7 +180,8 @@ export function createRuleForm({ kind, rule, directory, onSubmit, onCancel }) {
       throw new Error(`The JSON is not valid: ${problem.message}`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new Error(`The JSON must be one object, e.g. {"${kind.label}": "…", ${parts.map((p) => `"${p}": …`).join(', ')}}`);
+      const example = [`"${kind.label}": "…"`, ...parts.map((part) => `"${part}": …`)].join(', ');
+      throw new Error(`The JSON must be one object, e.g. {${example}}`);
     }
     return parsed;
   }

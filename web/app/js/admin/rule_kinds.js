@@ -33,34 +33,38 @@ export const CHANNEL_OPTIONS = [['', 'Any channel'], ['email', 'Email'], ['chat'
 
 /**
  * Each kind: collection (API path), plural / singular (JSON keys), label (the naming field),
- * noun, title (page heading), intro, parts (what its form edits) and whether it can be reordered.
+ * noun and many (one and several, in sentences), title (page heading), intro, parts (what its
+ * form edits) and whether it can be reordered.
  */
 export const RULE_KINDS = {
   'assignment-rules': {
     collection: '/assignment-rules', plural: 'assignment_rules', singular: 'assignment_rule', label: 'name',
-    noun: 'assignment rule', title: 'Assignment rules', parts: ['conditions', 'assign'], reorder: true,
+    noun: 'assignment rule', many: 'assignment rules', title: 'Assignment rules', parts: ['conditions', 'assign'],
+    reorder: true,
     intro: 'Checked in order before normal routing: the first rule whose conditions match sends the ticket '
       + 'to an agent or a department.',
   },
   triggers: {
-    collection: '/triggers', plural: 'triggers', singular: 'trigger', label: 'title', noun: 'trigger',
+    collection: '/triggers', plural: 'triggers', singular: 'trigger', label: 'title', noun: 'trigger', many: 'triggers',
     title: 'Triggers', parts: ['conditions', 'actions'], reorder: true,
     intro: 'Run in order whenever a ticket is created or updated; when the conditions hold, the actions run.',
   },
   automations: {
     collection: '/automations', plural: 'automations', singular: 'automation', label: 'title', noun: 'automation',
+    many: 'automations',
     title: 'Automations', parts: ['conditions', 'actions'], reorder: true,
     intro: 'Run on the clock against time conditions (hours since solved, since pending…); each acts on a '
       + 'ticket once.',
   },
   macros: {
-    collection: '/macros', plural: 'macros', singular: 'macro', label: 'title', noun: 'macro', title: 'Macros',
+    collection: '/macros', plural: 'macros', singular: 'macro', label: 'title', noun: 'macro', many: 'macros',
+    title: 'Macros',
     parts: ['actions'], reorder: true,
     intro: 'Actions agents apply to a ticket in one click: a reply, a status, tags.',
   },
   'sla-policies': {
     collection: '/sla-policies', plural: 'sla_policies', singular: 'sla_policy', label: 'title',
-    noun: 'SLA policy', title: 'SLA policies', parts: ['conditions', 'targets'], reorder: true,
+    noun: 'SLA policy', many: 'SLA policies', title: 'SLA policies', parts: ['conditions', 'targets'], reorder: true,
     intro: 'The first policy whose conditions match a ticket sets its reply and resolution targets, counted '
       + 'in business hours unless a target says otherwise.',
   },

@@ -58,7 +58,7 @@ export class RulesPage {
         actions: [h('button', { class: 'button button-primary', type: 'button', text: `New ${kind.noun}`,
           onclick: () => this.edit(null) })],
       }),
-      this.error.element, this.editor, card(`All ${kind.title.toLowerCase()}`, this.list));
+      this.error.element, this.editor, card(`All ${kind.many}`, this.list));
   }
 
   start() {
@@ -109,7 +109,7 @@ export class RulesPage {
           ],
         };
       }),
-      empty: `No ${kind.title.toLowerCase()} yet.`,
+      empty: `No ${kind.many} yet.`,
     }));
   }
 
