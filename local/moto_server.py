@@ -9,6 +9,7 @@ locally. See docs/decisions/0002-serialized-dynamodb-writes-on-moto.md.
 from __future__ import annotations
 
 import copy
+import io
 import signal
 import socket
 import subprocess
@@ -22,17 +23,26 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 class AtomicDynamoDB:
-    """WSGI middleware: one DynamoDB request at a time (other services stay concurrent)."""
+    """WSGI middleware: one DynamoDB request at a time, one FIFO receive at a time (others stay concurrent)."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self._app = app
         self._lock = threading.Lock()
+        self._fifo_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("DynamoDB_"):
             with self._lock:
                 return list(self._app(environ, start_response))
+        if target == "AmazonSQS.ReceiveMessage":
+            # moto checks which FIFO message groups are in flight without a lock, so two concurrent receives
+            # could both take messages of one group; SQS hands a group to one consumer at a time.
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            if b".fifo" in body:
+                with self._fifo_lock:
+                    return list(self._app(environ, start_response))
         return self._app(environ, start_response)
 
 

@@ -37,11 +37,14 @@ class QueuePoller(threading.Thread):
 
     def poll_once(self) -> int:
         """Receive one batch and hand it to the handler; returns the number of records."""
+        fifo = self._url.endswith(".fifo")  # FIFO receives are serialized locally: poll short, idle briefly
         messages = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=1,
+            QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=0 if fifo else 1,
             AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
         if not messages:
             self.idle.set()
+            if fifo:
+                self._stopping.wait(0.05)
             return 0
         self.idle.clear()
         try:
