@@ -1,11 +1,8 @@
 """Parley's Lambda entry points: a table of contents, one line per route or handler into chalicelib."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import agents, auth, channels, customers, monitor, sdk, tickets, views, webhooks
-from chalicelib.api import live_chat
-from chalicelib.api import zendesk
-from chalicelib.api import rules, zendesk_rules
-from chalicelib.api import attachments, local_outbox
+from chalicelib.api import (agents, attachments, auth, channels, customers, live_chat, local_outbox, monitor, rules,
+                            sdk, ticket_fields, tickets, views, webhooks, zendesk, zendesk_rules)
 from chalicelib.api.http import normalize_errors
 from chalicelib.realtime import handlers as ws
 
@@ -64,6 +61,19 @@ def ticket(ticket_id):
 @app.route("/api/tickets/{ticket_id}/messages", methods=["POST"])
 def ticket_messages(ticket_id):
     return tickets.add_message(app.current_request, ticket_id=ticket_id)
+
+
+# Custom ticket fields --------------------------------------------------------------------------------
+@app.route("/api/ticket-fields", methods=["GET", "POST"])
+def ticket_field_definitions():
+    if app.current_request.method == "POST":
+        return ticket_fields.create_field(app.current_request)
+    return ticket_fields.list_fields(app.current_request)
+
+
+@app.route("/api/ticket-fields/{field_name}", methods=["DELETE"])
+def ticket_field_definition(field_name):
+    return ticket_fields.delete_field(app.current_request, field_name=field_name)
 
 
 # Views: saved filters with counts --------------------------------------------------------------

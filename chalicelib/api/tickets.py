@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import endpoint, if_match_version, read_json
 from chalicelib.api.tokens import Principal
-from chalicelib.domain.tickets import STATUSES, one_of
+from chalicelib.domain.tickets import CHANNELS, STATUSES, one_of
 from chalicelib.errors import NotFoundError, ValidationError
 
 MAX_MESSAGE_CHARS = 64_000
@@ -21,22 +21,26 @@ def _ticket_id(raw: str) -> int:
 
 @endpoint(auth="agent")
 def list_tickets(request: Any, principal: Principal) -> dict[str, Any]:
-    """Tickets newest first, filtered by ?status= / ?assignee= / ?requester=, with cursor pagination."""
-    from chalicelib.bootstrap import ticket_store
+    """Tickets newest first, filtered by ?status= ?assignee= (id or "me") ?requester= from an index, and by
+    ?department= ?channel= ?tag= ?q= (words in subject or description) on the way, with cursor pagination."""
+    from chalicelib.services.views import list_filtered
 
     params = request.query_params or {}
     status = params.get("status")
     if status:
         one_of("status", status, STATUSES)
+    if params.get("channel"):
+        one_of("channel", params["channel"], CHANNELS)
     limit = params.get("limit", "25")
     if not limit.isdigit() or not 1 <= int(limit) <= 100:
         raise ValidationError("limit must be a whole number from 1 to 100")
     assignee = params.get("assignee")
     if assignee == "me":
         assignee = principal.id
-    tickets, cursor = ticket_store().list_tickets(status=status, assignee_id=assignee,
-                                                  requester_id=params.get("requester"), limit=int(limit),
-                                                  cursor=params.get("cursor"))
+    tickets, cursor = list_filtered(
+        status=status, assignee_id=assignee, requester_id=params.get("requester"), limit=int(limit),
+        cursor=params.get("cursor"), department=params.get("department"), channel=params.get("channel"),
+        tag=params.get("tag"), text=params.get("q"))
     return {"tickets": tickets, "next_cursor": cursor}
 
 

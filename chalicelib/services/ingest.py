@@ -19,6 +19,7 @@ from chalicelib.observability import count, logger
 from chalicelib.store.keys import month_bucket
 from chalicelib.services import rules
 from chalicelib.services.routing import capacity_items, plan_new, route
+from chalicelib.services.ticket_fields import clean_metadata
 from chalicelib.store.tickets import CapacityError, DuplicateError
 
 
@@ -124,7 +125,7 @@ def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked
         id=ticket_id or store.allocate_ticket_id(), subject=contact.subject or subject_from(contact.body),
         requester_id=customer_id, channel=contact.channel, conversation_id=conversation_id, created_at=at,
         updated_at=at, description=contact.body, department=_department(contact.department),
-        custom_fields=contact.metadata,
+        custom_fields=clean_metadata(contact.metadata) if contact.metadata else {},
         conversation_style=settings.channel_styles.get(contact.channel),
     ).to_dict()
     customer = store.get_customer(customer_id) or {}

@@ -11,6 +11,7 @@ from chalicelib.domain import events as ev
 from chalicelib.domain.tickets import PRIORITIES, TYPES, check_transition, one_of
 from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from chalicelib.services import routing
+from chalicelib.services.ticket_fields import validate_values
 from chalicelib.store.tickets import CapacityError, stale_ticket_error
 
 EDITABLE = ("status", "priority", "type", "assignee_id", "department", "tags", "custom_fields", "subject")
@@ -69,8 +70,10 @@ def _validated(ticket: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
             if department is None:
                 raise ValidationError(f"department '{new}' does not exist")
             new = department["name"]
-        elif field == "custom_fields" and not isinstance(new, dict):
-            raise ValidationError("custom_fields must be an object of field name to value")
+        elif field == "custom_fields":
+            if not isinstance(new, dict):
+                raise ValidationError("custom_fields must be an object of field name to value")
+            new = {**(ticket.get("custom_fields") or {}), **validate_values(new)}
         elif field == "subject" and (not isinstance(new, str) or not new.strip() or len(new) > 250):
             raise ValidationError("subject must be 1 to 250 characters")
         if ticket.get(field) != new:

@@ -108,3 +108,29 @@ def _matches(view_filter: dict[str, Any], ticket: dict[str, Any], assignee: str 
         return False
     return True
 
+
+
+def list_filtered(*, status: str | None, assignee_id: str | None, requester_id: str | None, limit: int,
+                  cursor: str | None, department: str | None = None, channel: str | None = None,
+                  tag: str | None = None, text: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of tickets from the index that fits (status, assignee, requester), with the other filters
+    applied as pages are read; at most MAX_SCANNED tickets are examined per call, and the cursor resumes
+    after the last one examined, so every request is bounded and paging reaches every match."""
+    from chalicelib.bootstrap import ticket_store
+
+    extra = {"department": department, "channel": channel, "tags": [tag.lower()] if tag else None}
+    extra = {k: v for k, v in extra.items() if v}
+    words = (text or "").lower().split()
+    found: list[dict[str, Any]] = []
+    examined = 0
+    while len(found) < limit and examined < MAX_SCANNED:
+        page, cursor = ticket_store().list_tickets(status=status, assignee_id=assignee_id,
+                                                   requester_id=requester_id, limit=limit, cursor=cursor)
+        examined += len(page)
+        for ticket in page:
+            haystack = f"{ticket.get('subject', '')} {ticket.get('description', '')}".lower()
+            if (not extra or _matches(extra, ticket, None)) and all(w in haystack for w in words):
+                found.append(ticket)
+        if not cursor:
+            break
+    return found, cursor

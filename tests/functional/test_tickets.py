@@ -134,3 +134,32 @@ def test_views_count_their_tickets(stack, visitor):
     bad = requests.post(stack.api("/views"), json={"name": "Bad", "filter": {"colour": "red"}}, headers=stack.auth(),
                         timeout=10)
     assert bad.status_code == 400 and "colour" in bad.json()["message"]
+
+
+def test_agents_filter_the_ticket_list_by_channel_tag_and_words(stack, visitor):
+    ticket = _new_ticket(stack, visitor, "The zebra-striped mug arrived broken")
+    requests.patch(stack.api(f"/tickets/{ticket['id']}"), json={"tags": ["breakage"]}, headers=stack.auth(),
+                   timeout=10)
+    found = requests.get(stack.api("/tickets?q=zebra-striped&channel=chat&tag=breakage"), headers=stack.auth(),
+                         timeout=10).json()["tickets"]
+    assert [t["id"] for t in found] == [ticket["id"]]
+    assert requests.get(stack.api("/tickets?q=zebra-striped&channel=email"), headers=stack.auth(),
+                        timeout=10).json()["tickets"] == []
+
+
+def test_custom_fields_are_defined_by_admins_and_typed(stack, visitor):
+    ticket = _new_ticket(stack, visitor, "Which plan am I on?")
+    field = {"name": "plan_tier", "type": "dropdown", "options": ["free", "pro", "enterprise"]}
+    assert requests.post(stack.api("/ticket-fields"), json=field, headers=stack.auth("agent1@parley.test"),
+                         timeout=10).status_code == 403
+    assert requests.post(stack.api("/ticket-fields"), json=field, headers=stack.auth(), timeout=10).status_code == 201
+
+    wrong = requests.patch(stack.api(f"/tickets/{ticket['id']}"), json={"custom_fields": {"plan_tier": "gold"}},
+                           headers=stack.auth(), timeout=10)
+    assert wrong.status_code == 400 and "one of free, pro, enterprise" in wrong.json()["message"]
+    unknown = requests.patch(stack.api(f"/tickets/{ticket['id']}"), json={"custom_fields": {"colour": "red"}},
+                             headers=stack.auth(), timeout=10)
+    assert unknown.status_code == 400 and "plan_tier" in unknown.json()["message"]
+    right = requests.patch(stack.api(f"/tickets/{ticket['id']}"), json={"custom_fields": {"plan_tier": "pro"}},
+                           headers=stack.auth(), timeout=10)
+    assert right.status_code == 200 and right.json()["ticket"]["custom_fields"]["plan_tier"] == "pro"
