@@ -77,6 +77,8 @@ class TicketChanges(BaseModel):
     tags: list[str] | None = Field(default=None, max_length=50)
     custom_fields: dict[str, Any] | None = None
     subject: str | None = None
+    note: str | None = Field(default=None, min_length=1, max_length=MAX_MESSAGE_CHARS,
+                             description="an internal note written with the change (e.g. why a ticket is transferred)")
 
 
 class NewMessage(BaseModel):
@@ -87,14 +89,17 @@ class NewMessage(BaseModel):
 
 @endpoint(auth="agent")
 def update_ticket(request: Any, principal: Principal, ticket_id: str) -> dict[str, Any]:
-    """Change status, priority, assignee, department, tags or fields; If-Match: <version> guards the write."""
+    """Change status, priority, assignee, department (a transfer), tags or fields, optionally with an internal
+    note; If-Match: <version> guards the write."""
     from chalicelib.services.tickets import update_ticket as update
 
     body = read_json(request, TicketChanges)
     changes = body.model_dump(exclude_unset=True)
+    note = changes.pop("note", None)
     if not changes:
         raise ValidationError(f"send at least one of {', '.join(TicketChanges.model_fields)}")
-    return {"ticket": update(principal, _ticket_id(ticket_id), changes, if_match_version(request))}
+    return {"ticket": update(principal, _ticket_id(ticket_id), changes, if_match_version(request),
+                             comment=(note, False) if note else None)}
 
 
 @endpoint(auth="agent")

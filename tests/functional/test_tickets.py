@@ -163,3 +163,13 @@ def test_custom_fields_are_defined_by_admins_and_typed(stack, visitor):
     right = requests.patch(stack.api(f"/tickets/{ticket['id']}"), json={"custom_fields": {"plan_tier": "pro"}},
                            headers=stack.auth(), timeout=10)
     assert right.status_code == 200 and right.json()["ticket"]["custom_fields"]["plan_tier"] == "pro"
+
+
+def test_a_transfer_to_another_department_carries_a_note(stack, visitor):
+    ticket = _new_ticket(stack, visitor, "I need an invoice copy")
+    moved = requests.patch(stack.api(f"/tickets/{ticket['id']}"),
+                           json={"department": "Billing", "note": "Invoices are Billing's"},
+                           headers=stack.auth("agent1@parley.test"), timeout=10)
+    assert moved.status_code == 200 and moved.json()["ticket"]["department"] == "Billing"
+    shown = requests.get(stack.api(f"/tickets/{ticket['id']}"), headers=stack.auth(), timeout=10).json()
+    assert (shown["messages"][-1]["body"], shown["messages"][-1]["public"]) == ("Invoices are Billing's", False)
