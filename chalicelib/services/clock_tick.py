@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.observability import logger
+from chalicelib.observability import invocation, logger
 
 
 def tick() -> dict[str, Any]:
@@ -12,7 +12,8 @@ def tick() -> dict[str, Any]:
     from chalicelib.services.clock_jobs import run_due
     from chalicelib.services.routing import drain_all
 
-    relayed = event_publisher().relay_pending()
-    result = {"outbox_relayed": relayed, "due": run_due(), "assigned_from_queues": drain_all()}
-    logger.info("clock tick", extra=result)
+    with invocation("clock"):
+        relayed = event_publisher().relay_pending()
+        result = {"outbox_relayed": relayed, "due": run_due(), "assigned_from_queues": drain_all()}
+        logger.info("clock tick", extra=result)
     return result
