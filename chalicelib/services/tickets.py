@@ -151,7 +151,7 @@ def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any],
     change = rules.Change(event="updated", actor_type="agent", actor_id=principal.id, via="web", comment=message)
     outcome = rules.apply(ticket, updated, change)
     try:
-        written = _write(principal, ticket, message, conversation, outcome, at)
+        written = write_change(principal, ticket, message, conversation, outcome, at)
     except CapacityError:
         if not outcome.rules_assigned:
             raise ConflictError(f"agent {outcome.ticket['assignee_id']} has no free capacity for this ticket's "
@@ -159,7 +159,7 @@ def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any],
         # a trigger picked an agent without room: keep everything else, leave the assignee to routing
         outcome = rules.apply(ticket, updated, replace(change, locked=frozenset({"assignee_id"})))
         try:
-            written = _write(principal, ticket, message, conversation, outcome, at)
+            written = write_change(principal, ticket, message, conversation, outcome, at)
         except CapacityError:
             raise ConflictError(f"agent {outcome.ticket['assignee_id']} has no free capacity for this ticket's "
                                 "channel; pick another agent or leave it unassigned") from None
@@ -171,7 +171,7 @@ def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any],
     return written, message
 
 
-def _write(principal: Principal, ticket: dict[str, Any], message: dict[str, Any] | None,
+def write_change(principal: Principal, ticket: dict[str, Any], message: dict[str, Any] | None,
            conversation: dict[str, Any] | None, outcome: Any, at: str) -> dict[str, Any]:
     """One transaction: the ticket (version n → n+1), its messages, audit entry, outbox rows, capacity moves."""
     from chalicelib.bootstrap import event_publisher, ticket_store

@@ -196,7 +196,7 @@ def _message(principal: Principal, ticket: dict[str, Any], comment: Comment, seq
 def create_ticket(principal: Principal, draft: TicketDraft) -> tuple[dict[str, Any], dict[str, Any]]:
     """A ticket an agent opens for a customer, with its first comment: one transaction; returns (ticket, audit)."""
     from chalicelib.bootstrap import event_publisher, ticket_store
-    from chalicelib.services import routing
+    from chalicelib.services import routing, rules
     from chalicelib.services.tickets import validated_changes
     from chalicelib.store.tickets import CapacityError
 
@@ -220,19 +220,25 @@ def create_ticket(principal: Principal, draft: TicketDraft) -> tuple[dict[str, A
     if ticket["status"] == "solved":
         ticket["solved_at"] = at
     message = _message(principal, ticket, draft.comment, 1, at)
+    outcome = rules.apply(None, ticket, rules.Change(event="created", actor_type=message["author_type"],
+                                                     actor_id=principal.id, via="api", comment=message))
+    ticket = outcome.ticket  # triggers run on tickets created through the API too
+    more, rule_events = rules.rule_messages(outcome, ticket, 2, at)
     created = ev.DomainEvent(ev.TICKET_CREATED, {"ticket": ticket}, at)
     added = ev.DomainEvent(ev.MESSAGE_ADDED, {"ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
                                               "customer_id": ticket["requester_id"], "channel": ticket["channel"],
                                               "message": message}, at)
+    events = [created, added, *rule_events, *outcome.events]
     audit = {"id": created.id, "at": at, "actor": principal.key, "action": "ticket_created",
-             "detail": {"channel": "api", "subject": ticket["subject"], "fields": clean}}
+             "detail": {"channel": "api", "subject": ticket["subject"], "fields": clean, **outcome.audit_detail()}}
     try:
-        store.create_ticket(ticket, message, [created, added], audit, extra=routing.capacity_items(None, ticket))
+        store.create_ticket(ticket, message, events, audit, more_messages=more,
+                            extra=routing.capacity_items(None, ticket))
     except CapacityError:
         raise ConflictError(f"agent {ticket['assignee_id']} has no free capacity for this ticket's channel; "
                             "pick another agent or leave it unassigned") from None
     store.note_first_month(at[:7])
-    event_publisher().publish([created.to_dict(), added.to_dict()])
+    event_publisher().publish([e.to_dict() for e in events])
     routing.route(ticket)
     return ticket, audit
 
@@ -272,9 +278,9 @@ def _second(moment: str) -> str:
 
 def _apply(principal: Principal, ticket: dict[str, Any], changes: dict[str, Any], comment: Comment | None,
            add_tags: list[str], remove_tags: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    from chalicelib.bootstrap import event_publisher, ticket_store
-    from chalicelib.services import routing
-    from chalicelib.services.tickets import normalize_tags, validated_changes
+    from chalicelib.bootstrap import ticket_store
+    from chalicelib.services import routing, rules
+    from chalicelib.services.tickets import normalize_tags, validated_changes, write_change
     from chalicelib.store.tickets import CapacityError
 
     wanted = dict(changes)
@@ -294,7 +300,7 @@ def _apply(principal: Principal, ticket: dict[str, Any], changes: dict[str, Any]
         updated["solved_at"] = at
     if "assignee_id" in clean:
         updated["assigned_at"] = at if clean["assignee_id"] else None
-    message = None
+    message = conversation = None
     if comment:
         conversation = store.get_conversation(ticket["conversation_id"])
         message = _message(principal, ticket, comment, conversation["last_seq"] + 1, at)
@@ -306,37 +312,22 @@ def _apply(principal: Principal, ticket: dict[str, Any], changes: dict[str, Any]
                 updated["status"] = clean["status"] = "open"
         elif message["author_type"] == "customer":
             updated["last_customer_message_at"] = at
-    diff = {name: [ticket.get(name), new] for name, new in clean.items()}
-    events: list[ev.DomainEvent] = []
-    if message:
-        events.append(ev.DomainEvent(ev.MESSAGE_ADDED, {
-            "ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
-            "customer_id": ticket["requester_id"], "channel": ticket["channel"], "message": message}, at))
-    if diff:
-        events.append(ev.DomainEvent(ev.TICKET_UPDATED, {"ticket": {**updated, "version": ticket["version"] + 1},
-                                                         "changes": diff, "actor": principal.key}, at))
-    detail: dict[str, Any] = dict(diff)
-    if message:
-        detail["message_id"] = message["id"]
-    action = "ticket_updated" if diff else ("public_reply" if message and message["public"] else "internal_note")
-    audit = {"id": events[-1].id, "at": at, "actor": principal.key, "action": action, "detail": detail}
-    extra = routing.capacity_items(ticket, updated)
+    change = rules.Change(event="updated", actor_type=message["author_type"] if message else "agent",
+                          actor_id=principal.id, via="api", comment=message)
+    outcome = rules.apply(ticket, updated, change)  # triggers run on API changes too, in the same write
     try:
-        if message:
-            written = store.append_message(ticket, message, {k: v for k, v in updated.items() if k != "version"},
-                                           events, audit, extra=extra)
-        else:
-            written = {**updated, "version": ticket["version"] + 1}
-            store.save_ticket(written, ticket["version"], events, audit, extra=extra)
+        written = write_change(principal, ticket, message, conversation, outcome, at)
     except CapacityError:
-        raise ConflictError(f"agent {updated.get('assignee_id')} has no free capacity for this ticket's channel; "
-                            "pick another agent or leave it unassigned") from None
-    event_publisher().publish([e.to_dict() for e in events])
+        raise ConflictError(f"agent {outcome.ticket.get('assignee_id')} has no free capacity for this ticket's "
+                            "channel; pick another agent or leave it unassigned") from None
+    diff = outcome.changes
     freed = routing.freed_agent(ticket, written)
     if freed:
         routing.drain_for_agent(freed)
     if diff:
         routing.route(written)
+    action = "ticket_updated" if diff else ("public_reply" if message and message["public"] else "internal_note")
+    audit = {"id": uuid.uuid4().hex, "at": at, "actor": principal.key, "action": action, "detail": dict(diff)}
     return written, {**audit, "message": message, "changes": diff}
 
 

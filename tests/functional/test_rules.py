@@ -1,6 +1,8 @@
 """Triggers, automations and the admin rules API over the local stack."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import requests
 
@@ -188,3 +190,19 @@ def test_assignment_rules_follow_the_routing_contract(stack, rules):
 
     assert created["assign"] == {"department": billing} and created["name"] == "Refunds"
     assert refused.status_code == 400
+
+
+def test_triggers_run_on_tickets_created_through_the_zendesk_api(stack):
+    word = f"zen{uuid.uuid4().hex[:6]}"
+    trigger = requests.post(stack.api("/triggers"), json={
+        "title": f"Tag {word}", "conditions": {"all": [{"field": "subject_includes_word", "operator": "includes",
+                                                        "value": word}]},
+        "actions": [{"field": "current_tags", "value": f"{word}_seen"}]}, headers=stack.auth(), timeout=10)
+    assert trigger.status_code == 201, trigger.text
+    basic = ("admin@parley.test", "Parley-admin-1")
+    created = requests.post(f"{stack.url}/api/v2/tickets.json", auth=basic, timeout=10, json={"ticket": {
+        "subject": f"Question about {word}", "comment": {"body": "Hello"},
+        "requester": {"name": "Zed", "email": f"{word}@example.com"}}})
+    assert created.status_code == 201, created.text
+    assert f"{word}_seen" in created.json()["ticket"]["tags"]
+    requests.delete(stack.api(f"/triggers/{trigger.json()['trigger']['id']}"), headers=stack.auth(), timeout=10)
