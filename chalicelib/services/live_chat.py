@@ -225,8 +225,13 @@ def rate_conversation(customer_id: str, conversation_id: str, score: str, commen
                  "detail": {"score": score, "comment": rating.get("comment")}}
         csat = live_chat_store().customer_csat_update(ticket["requester_id"], {**rating, "ticket_id": ticket["id"]},
                                                        (previous or {}).get("score"))
+        day = at[:10]  # the monitor's CSAT today counts ratings given today (a changed rating moves its count)
+        deltas = {} if (previous or {}).get("score") == score else {f"csat_{score}": 1}
+        if deltas and previous and previous.get("rated_at", "")[:10] == day:
+            deltas[f"csat_{previous['score']}"] = -1
+        counts = [ticket_store().stats_change(day, deltas)] if deltas else []
         try:
-            ticket_store().save_ticket(updated, ticket["version"], [event], audit, extra=[(csat, None)])
+            ticket_store().save_ticket(updated, ticket["version"], [event], audit, extra=[(csat, None), *counts])
         except ConflictError:
             if attempt == WRITE_ATTEMPTS - 1:
                 raise

@@ -428,11 +428,13 @@ class TicketStore:
         item = self._db.get_item(TableName=self._table, Key=to_item(keys.daily_stats(day))).get("Item")
         return from_item(item) if item else {}
 
-    def stats_increment(self, day: str, counter: str) -> Tagged:
-        """A transaction item adding one to a day's counter."""
+    def stats_change(self, day: str, deltas: dict[str, int]) -> Tagged:
+        """A transaction item adding to a day's counters (one item: one update)."""
+        names = {f"#c{i}": name for i, name in enumerate(deltas)}
+        values = {f":d{i}": value(delta) for i, delta in enumerate(deltas.values())}
         return ({"Update": {"TableName": self._table, "Key": to_item(keys.daily_stats(day)),
-                            "UpdateExpression": "ADD #c :one", "ExpressionAttributeNames": {"#c": counter},
-                            "ExpressionAttributeValues": {":one": value(1)}}}, None)
+                            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :d{i}" for i in range(len(deltas))),
+                            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}, None)
 
     def note_first_month(self, month: str) -> None:
         """Remember the oldest created-month so listing knows where to stop (set once)."""

@@ -48,6 +48,7 @@ def test_a_solved_chat_asks_for_a_rating_and_stores_it_on_the_ticket_and_the_cus
     assert shown["ticket"]["rating"]["comment"] == "Quick and kind"
     assert shown["customer"]["csat_good"] == 1 and shown["customer"]["last_rating"]["score"] == "good"
     assert "ticket_rated" in [a["action"] for a in shown["audit"]]
+    assert requests.get(stack.api("/monitor"), headers=stack.auth(), timeout=10).json()["csat_today"]["good"] >= 1
     assert at_agent["rating"]["score"] == "good"
 
 
