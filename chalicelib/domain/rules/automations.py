@@ -11,37 +11,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.errors import ValidationError
 from chalicelib.domain import business_hours
-from chalicelib.domain.rules.actions import Action, ActionContext, Effect, apply_actions, changed_fields, compile_actions
-from chalicelib.domain.rules.conditions import ConditionSet, _as_time, compile_conditions
+from chalicelib.domain.rules.actions import ActionContext, Effect, apply_actions, changed_fields
+from chalicelib.domain.rules.compiled import CompiledRule
+from chalicelib.domain.rules.conditions import ConditionSet, _as_time
 
 
-@dataclass(frozen=True)
-class Automation:
+class Automation(CompiledRule):
     """A compiled automation: conditions (with at least one time condition) and actions."""
 
-    id: str
-    title: str
-    conditions: ConditionSet
-    actions: tuple[Action, ...]
-    position: int = 0
-    active: bool = True
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Automation":
-        """Compile an automation from its JSON (Zendesk's, optionally wrapped in ``{"automation": ...}``)."""
-        if "automation" in data and isinstance(data["automation"], Mapping):
-            data = data["automation"]
-        title = str(data.get("title") or data.get("id") or "untitled automation")
-        try:
-            conditions = compile_conditions(data.get("conditions"))
-            actions = compile_actions(data.get("actions"))
-        except ValidationError as error:
-            raise ValidationError(f"automation '{title}': {error.message}") from None
-        return cls(id=str(data.get("id") if data.get("id") is not None else title), title=title,
-                   conditions=conditions, actions=actions, position=int(data.get("position") or 0),
-                   active=bool(data.get("active", True)))
+    KIND = "automation"
 
 
 @dataclass(frozen=True)

@@ -12,38 +12,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from chalicelib.errors import ValidationError
-from chalicelib.domain.rules.actions import Action, ActionContext, Effect, apply_actions, changed_fields, compile_actions
-from chalicelib.domain.rules.conditions import ConditionSet, compile_conditions, evaluation
+from chalicelib.domain.rules.actions import ActionContext, Effect, apply_actions, changed_fields
+from chalicelib.domain.rules.compiled import CompiledRule
+from chalicelib.domain.rules.conditions import evaluation
 
 MAX_TRIGGER_PASSES = 25
 
 
-@dataclass(frozen=True)
-class Trigger:
+class Trigger(CompiledRule):
     """A compiled trigger: conditions, ordered actions, position and whether it is active."""
 
-    id: str
-    title: str
-    conditions: ConditionSet
-    actions: tuple[Action, ...]
-    position: int = 0
-    active: bool = True
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Trigger":
-        """Compile a trigger from its JSON (Zendesk's, optionally wrapped in ``{"trigger": ...}``)."""
-        if "trigger" in data and isinstance(data["trigger"], Mapping):
-            data = data["trigger"]
-        title = str(data.get("title") or data.get("id") or "untitled trigger")
-        try:
-            conditions = compile_conditions(data.get("conditions"))
-            actions = compile_actions(data.get("actions"))
-        except ValidationError as error:
-            raise ValidationError(f"trigger '{title}': {error.message}") from None
-        return cls(id=str(data.get("id") if data.get("id") is not None else title), title=title,
-                   conditions=conditions, actions=actions, position=int(data.get("position") or 0),
-                   active=bool(data.get("active", True)))
+    KIND = "trigger"
 
 
 @dataclass(frozen=True)
