@@ -22,7 +22,7 @@ def main() -> None:
     parser.add_argument("--no-persist", action="store_true", help="keep nothing between runs")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    for noisy in ("werkzeug", "botocore", "moto", "urllib3"):
+    for noisy in ("werkzeug", "botocore", "moto", "urllib3", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.reset:
         shutil.rmtree(REPO / ".local", ignore_errors=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import logging
 import signal
 import socket
 import subprocess
@@ -54,8 +55,9 @@ class MotoServer:
         self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        # its own session: Ctrl-C in the terminal stops the stack, which saves its data and then stops moto
         self._process = subprocess.Popen([sys.executable, "-m", "local.moto_server", self._host, str(self._port)],
-                                         cwd=Path(__file__).resolve().parents[1])
+                                         cwd=Path(__file__).resolve().parents[1], start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -76,9 +78,11 @@ class MotoServer:
 def serve(host: str, port: int) -> None:
     """Run moto, with atomic DynamoDB requests and item-scoped transactions, until terminated."""
     install()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log lines in `make run`
     server = make_server(host, port, AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)),
                          threaded=True, request_handler=MotoRequestHandler)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the stack that started it decides when it stops
     server.serve_forever()
 
 
