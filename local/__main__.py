@@ -34,7 +34,11 @@ def main() -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    stack.start()
+    try:
+        stack.start()
+    except BaseException:
+        stack.stop()  # never leave moto running behind a stack that failed to start
+        raise
     print(banner(stack), flush=True)
     stopping.wait()
     print("\nStopping Parley…", flush=True)

@@ -209,7 +209,8 @@ class LocalStack:
         for thread in self.pollers:
             thread.join(timeout=5)
         try:
-            self.save()
+            if self.ready:  # a stack that never started has nothing of the user's to keep
+                self.save()
         except Exception:
             log.exception("saving local data failed")
         if self.smtp:
