@@ -12,6 +12,8 @@ TICKET_UPDATED = "TicketUpdated"
 MESSAGE_ADDED = "MessageAdded"
 TICKET_DELETED = "TicketDeleted"
 CUSTOMER_MERGED = "CustomerMerged"
+NOTIFICATION_REQUESTED = "NotificationRequested"
+WEBHOOK_REQUESTED = "WebhookRequested"
 
 
 @dataclass(frozen=True)

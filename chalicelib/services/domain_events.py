@@ -93,5 +93,12 @@ def _assigned(ticket: dict[str, Any], changes: dict[str, Any], agents: list[str]
     fanout.send(recipients, frame, conversation_id=conversation_id)
 
 
+def _notification_requested(detail: dict[str, Any]) -> None:
+    """A trigger or automation asked for an email (to the requester, an agent or a department)."""
+    from chalicelib.services.notifications import send_notification
+
+    send_notification(detail)
+
+
 _HANDLERS = {ev.TICKET_CREATED: _ticket_created, ev.MESSAGE_ADDED: _message_added,
-             ev.TICKET_UPDATED: _ticket_updated}
+             ev.TICKET_UPDATED: _ticket_updated, ev.NOTIFICATION_REQUESTED: _notification_requested}

@@ -31,8 +31,8 @@ from chalicelib.domain.rules.triggers import Trigger, run_triggers
 from chalicelib.errors import ValidationError
 from chalicelib.observability import logger
 
-NOTIFICATION_REQUESTED = "NotificationRequested"
-WEBHOOK_REQUESTED = "WebhookRequested"
+NOTIFICATION_REQUESTED = ev.NOTIFICATION_REQUESTED
+WEBHOOK_REQUESTED = ev.WEBHOOK_REQUESTED
 SLA_BREACHED = "SLABreached"
 
 VISIBLE_FIELDS = ("status", "priority", "type", "assignee_id", "department", "tags", "custom_fields", "subject",

@@ -56,8 +56,14 @@ def deliver_event(name: str, detail: dict[str, Any], sender: Any = None) -> None
     sender = sender or UrllibSender(timeout_seconds=10)
     event_id = detail.get("event_id") or uuid.uuid4().hex
     failures = []
-    for hook in config_store().list("webhook"):
-        if not hook.get("active") or name not in hook["events"]:
+    hooks = config_store().list("webhook")
+    if name == ev.WEBHOOK_REQUESTED:  # a rule calls one webhook with its own payload
+        hooks = [h for h in hooks if h["id"] == str(detail.get("target_id")) and h.get("active")]
+        if not hooks:
+            logger.warning("a rule calls a webhook that does not exist", extra={"target_id": detail.get("target_id")})
+        detail = {"ticket_id": detail.get("ticket_id"), "payload": detail.get("payload"), "rules": detail.get("rules")}
+    for hook in hooks:
+        if name != ev.WEBHOOK_REQUESTED and (not hook.get("active") or name not in hook["events"]):
             continue
         key = f"webhook#{hook['id']}#{event_id}"
         if delivery_log().delivered(key):

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -98,3 +99,34 @@ def test_only_admins_manage_webhooks_and_urls_are_checked(stack):
     unknown = requests.post(stack.api("/webhooks"), json={"url": "https://x.example/h", "events": ["Exploded"]},
                             headers=stack.auth(), timeout=10)
     assert unknown.status_code == 400 and "Exploded" in unknown.json()["message"]
+
+
+def test_a_trigger_notifies_the_requester_by_email_and_calls_a_webhook(stack, receiver):
+    hook = _subscribe(stack, receiver.url, ["CustomerMerged"])  # subscribed to nothing a new ticket emits
+    word = f"notify{uuid.uuid4().hex[:6]}"
+    trigger = requests.post(stack.api("/triggers"), json={
+        "title": f"Acknowledge {word}",
+        "conditions": {"all": [{"field": "subject_includes_word", "operator": "includes", "value": word}]},
+        "actions": [{"field": "notification_user", "value": ["requester_id", "We got it: #{{ticket.id}}",
+                                                              "Thanks {{ticket.requester.name}}"]},
+                    {"field": "notification_target", "value": [hook["id"], '{"ticket": "{{ticket.id}}"}']}]},
+        headers=stack.auth(), timeout=10)
+    assert trigger.status_code == 201, trigger.text
+    email = f"{word}@example.com"
+    created = requests.post(f"{stack.url}/api/v2/tickets.json", auth=("admin@parley.test", "Parley-admin-1"),
+                            json={"ticket": {"subject": f"Help with {word}", "comment": {"body": "Hi"},
+                                             "requester": {"name": "Noa", "email": email}}}, timeout=10)
+    assert created.status_code == 201, created.text
+    ticket_id = created.json()["ticket"]["id"]
+
+    def mailed():
+        outbox = requests.get(stack.api("/_local/outbox?channel=email"), headers=stack.auth(), timeout=10).json()
+        return [m for m in outbox["items"] if email in str(m)]
+
+    sent = wait_for(mailed, timeout=20, message="the notification email")
+    assert f"We got it: #{ticket_id}" in str(sent[0])
+    called = wait_for(lambda: [b for _, b in receiver.deliveries if json.loads(b)["event"] == "WebhookRequested"],
+                      timeout=20, message="the rule's webhook call")
+    assert json.loads(called[0])["detail"]["payload"] == {"ticket": str(ticket_id)}
+    requests.delete(stack.api(f"/triggers/{trigger.json()['trigger']['id']}"), headers=stack.auth(), timeout=10)
+    requests.delete(stack.api(f"/webhooks/{hook['id']}"), headers=stack.auth(), timeout=10)
