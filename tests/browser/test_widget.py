@@ -8,9 +8,10 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.browser.widget_helpers import (AgentSocket, frame, message, serve_page, set_presence, wait_for_conversation,
+from tests.browser.widget_helpers import (agent_socket, serve_page, set_presence, wait_for_conversation,
                                           widget_state)
 from tests.conftest import wait_for
+from tests.ws_client import is_message, is_type
 
 pytestmark = pytest.mark.browser
 
@@ -41,23 +42,23 @@ def test_a_customer_chats_with_an_agent_who_solves_it_and_gets_rated(stack, page
     expect(page.locator(".msg.greeting")).to_contain_text("Questions about an order")
     _say(page, "Do you ship to Norway?")
     conversation_id = wait_for_conversation(page, stack)
-    agent = AgentSocket(stack)
+    agent = agent_socket(stack)
     try:
         agent.send(type="resume", conversation_id=conversation_id, after_seq=0)
-        agent.expect(message("Do you ship to Norway?"))
+        agent.expect(is_message("Do you ship to Norway?"))
 
         agent.send(type="typing", conversation_id=conversation_id, state="start")
         expect(page.locator(".typing")).to_have_text("Sam Support is typing…")
         agent.send(type="message", conversation_id=conversation_id, body="Yes, in about 3 days.", client_msg_id="w-1")
         expect(page.locator(".msg.agent")).to_contain_text("Yes, in about 3 days.")
         expect(page.locator(".typing")).to_have_text("")
-        read_by_customer = agent.expect(frame("read", reader="customer"))
+        read_by_customer = agent.expect(is_type("read", reader="customer"))
 
         page.locator(".input").press_sequentially("Great", delay=20)
-        assert agent.expect(frame("typing", state="start"))["author_type"] == "customer"
+        assert agent.expect(is_type("typing", state="start"))["author_type"] == "customer"
         page.locator(".input").press_sequentially(", thanks!")
         page.locator(".input").press("Enter")
-        reply = agent.expect(message("Great, thanks!"))
+        reply = agent.expect(is_message("Great, thanks!"))
         agent.send(type="read", conversation_id=conversation_id, seq=reply["seq"])
         expect(page.locator(".receipt.seen")).to_be_visible()
 
@@ -69,7 +70,7 @@ def test_a_customer_chats_with_an_agent_who_solves_it_and_gets_rated(stack, page
         page.locator(".rating .comment").fill("Fast and friendly")
         page.locator(".rating .rate").click()
         expect(page.locator(".rating")).to_contain_text("Thank you for your feedback!")
-        rated = agent.expect(frame("rated", conversation_id=conversation_id))
+        rated = agent.expect(is_type("rated", conversation_id=conversation_id))
     finally:
         agent.close()
 
@@ -85,10 +86,10 @@ def test_the_chat_survives_a_reload_and_shows_markup_as_text(stack, page):
     _open_demo(page, stack)
     _say(page, "Hello from before the reload")
     conversation_id = wait_for_conversation(page, stack)
-    agent = AgentSocket(stack)
+    agent = agent_socket(stack)
     try:
         agent.send(type="resume", conversation_id=conversation_id, after_seq=0)
-        agent.expect(frame("resumed"))
+        agent.expect(is_type("resumed"))
         markup = '<img src=x onerror="window.pwned=1"><b>bold?</b>'
         agent.send(type="message", conversation_id=conversation_id, body=markup, client_msg_id="x-1")
         expect(page.locator(".msg.agent")).to_contain_text(markup)
@@ -159,10 +160,10 @@ def test_a_dropped_connection_reconnects_and_catches_up_without_gaps_or_duplicat
     _open_demo(page, stack)
     _say(page, "Will you stay with me?")
     conversation_id = wait_for_conversation(page, stack)
-    agent = AgentSocket(stack)
+    agent = agent_socket(stack)
     try:
         agent.send(type="resume", conversation_id=conversation_id, after_seq=0)
-        agent.expect(frame("resumed"))
+        agent.expect(is_type("resumed"))
         agent.send(type="message", conversation_id=conversation_id, body="Before the drop", client_msg_id="d-0")
         expect(page.locator(".msg.agent .body")).to_have_text(["Before the drop"])
 
@@ -173,7 +174,7 @@ def test_a_dropped_connection_reconnects_and_catches_up_without_gaps_or_duplicat
         expect(page.locator(".status")).to_have_text("Reconnecting…")
         for n in (1, 2, 3):
             agent.send(type="message", conversation_id=conversation_id, body=f"Missed {n}", client_msg_id=f"d-{n}")
-            agent.expect(frame("ack", client_msg_id=f"d-{n}"))
+            agent.expect(is_type("ack", client_msg_id=f"d-{n}"))
         network["up"] = True
 
         expect(page.locator(".status")).to_have_text("", timeout=30_000)

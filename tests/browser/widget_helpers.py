@@ -1,58 +1,18 @@
 """Helpers for the widget's browser tests: the agent's side of the chat over the WebSocket, and the widget's state."""
 from __future__ import annotations
 
-import json
-import time
-from contextlib import ExitStack
-from typing import Any, Callable
+from typing import Any
 
 import requests
 from playwright.sync_api import Page
-from websockets.sync.client import connect
 
 from tests.conftest import Stack
+from tests.ws_client import Chat
 
 
-class AgentSocket:
+def agent_socket(stack: Stack, email: str = "agent1@parley.test") -> Chat:
     """An agent's WebSocket connection, driven from the test (the agent app's chat panel is tested elsewhere)."""
-
-    def __init__(self, stack: Stack, email: str = "agent1@parley.test"):
-        self._exit = ExitStack()
-        self.ws = self._exit.enter_context(connect(f"{stack.ws_url}?token={stack.login(email)}", open_timeout=10))
-        self.pending: list[dict[str, Any]] = []
-
-    def send(self, **frame: Any) -> None:
-        self.ws.send(json.dumps(frame))
-
-    def expect(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30.0) -> dict[str, Any]:
-        """The first frame matching predicate; other frames are kept for later calls."""
-        for frame in self.pending:
-            if predicate(frame):
-                self.pending.remove(frame)
-                return frame
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                frame = json.loads(self.ws.recv(timeout=max(0.01, deadline - time.monotonic())))
-            except TimeoutError:
-                break
-            if predicate(frame):
-                return frame
-            self.pending.append(frame)
-        raise AssertionError(f"no matching frame within {timeout}s; got {self.pending}")
-
-    def close(self) -> None:
-        self._exit.close()
-
-
-def frame(kind: str, **fields: Any) -> Callable[[dict[str, Any]], bool]:
-    """A predicate for a frame of a type with the given field values."""
-    return lambda f: f.get("type") == kind and all(f.get(k) == v for k, v in fields.items())
-
-
-def message(body: str) -> Callable[[dict[str, Any]], bool]:
-    """A predicate for a message frame with this body."""
-    return lambda f: f.get("type") == "message" and f["message"]["body"] == body
+    return Chat(f"{stack.ws_url}?token={stack.login(email)}")
 
 
 def widget_state(page: Page, stack: Stack) -> dict[str, Any]:
