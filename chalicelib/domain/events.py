@@ -28,3 +28,10 @@ class DomainEvent:
     def to_dict(self) -> dict[str, Any]:
         """The outbox row and EventBridge detail form."""
         return {"id": self.id, "name": self.name, "occurred_at": self.occurred_at, "detail": self.detail}
+
+
+def message_added(ticket: dict[str, Any], message: dict[str, Any], at: str) -> DomainEvent:
+    """The MessageAdded event for a message stored on a ticket's conversation."""
+    return DomainEvent(MESSAGE_ADDED, {"ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
+                                       "customer_id": ticket["requester_id"], "channel": ticket["channel"],
+                                       "message": message}, at)

@@ -23,6 +23,9 @@ from chalicelib.services.ticket_fields import clean_metadata
 from chalicelib.store.tickets import CapacityError, DuplicateError
 
 
+ROUTING_ATTEMPTS = 3  # a capacity claim that lost a race is decided again this often
+
+
 @dataclass
 class Contact:
     """One customer message, normalized, as the inbound queue carries it."""
@@ -154,7 +157,7 @@ def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked
         if stored:  # the first delivery may have failed before routing: route now
             route(stored)
         return stored or ticket
-    _note_month(store, month_bucket(at).split("#")[1])
+    store.note_first_month(month_bucket(at).split("#")[1])
     count("TicketsCreated")
     logger.info("ticket created", extra={"ticket_id": ticket["id"], "channel": ticket["channel"]})
     event_publisher().publish([e.to_dict() for e in created])
@@ -171,7 +174,7 @@ def _write_new(store: Any, contact: Contact, outcome: Any, message: dict[str, An
     ticket = outcome.ticket
     more, added = rules.rule_messages(outcome, ticket, message["seq"] + 1, at)
     events = [ev.DomainEvent(ev.TICKET_CREATED, {"ticket": ticket}, at),
-              ev.DomainEvent(ev.MESSAGE_ADDED, _message_detail(ticket, message), at), *added, *outcome.events]
+              ev.message_added(ticket, message, at), *added, *outcome.events]
     audit = {"id": events[0].id, "at": at, "actor": f"customer#{ticket['requester_id']}", "action": "ticket_created",
              "detail": {"channel": ticket["channel"], "subject": ticket["subject"], "linked_ticket_id": linked,
                         **outcome.audit_detail()}}
@@ -201,7 +204,7 @@ def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool) -> dict[s
     conversation = store.get_conversation(ticket["conversation_id"])
     message = _message(contact, seq=conversation["last_seq"] + 1, ticket_id=ticket["id"])
     changes: dict[str, Any] = {"updated_at": at, "last_customer_message_at": at}
-    events = [ev.DomainEvent(ev.MESSAGE_ADDED, _message_detail(ticket, message), at)]
+    events = [ev.message_added(ticket, message, at)]
     audit = None
     if reopen:
         changes.update(status="open", close_at=None, solved_at=None)
@@ -254,27 +257,11 @@ def _write_append(store: Any, ticket: dict[str, Any], message: dict[str, Any], e
     return updated, events
 
 
-ROUTING_ATTEMPTS = 3
-_months_noted: set[str] = set()
-
-
-def _note_month(store: Any, month: str) -> None:
-    """Record the month of the oldest ticket once per container (the all-tickets listing stops there)."""
-    if month not in _months_noted:
-        store.note_first_month(month)
-        _months_noted.add(month)
-
-
 def _message(contact: Contact, *, seq: int, ticket_id: int) -> dict[str, Any]:
     return {"id": contact.message_id, "seq": seq, "ticket_id": ticket_id, "author_type": "customer",
             "body": contact.body, "html": contact.html, "public": True, "channel": contact.channel,
             "attachments": contact.attachments or None, "created_at": contact.received_at or iso(now()),
             "email": contact.email}
-
-
-def _message_detail(ticket: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
-    return {"ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
-            "customer_id": ticket["requester_id"], "channel": ticket["channel"], "message": message}
 
 
 def _department(name: str | None) -> str | None:

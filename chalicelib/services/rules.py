@@ -218,9 +218,7 @@ def rule_messages(outcome: Outcome, ticket: Mapping[str, Any], first_seq: int, a
                    "html": comment.html_body, "public": comment.public, "channel": ticket["channel"],
                    "created_at": at}
         messages.append(message)
-        events.append(ev.DomainEvent(ev.MESSAGE_ADDED, {
-            "ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
-            "customer_id": ticket["requester_id"], "channel": ticket["channel"], "message": message}, at))
+        events.append(ev.message_added(ticket, message, at))
     return messages, events
 
 

@@ -183,9 +183,7 @@ def write_change(principal: Principal, ticket: dict[str, Any], message: dict[str
     events: list[ev.DomainEvent] = []
     extra = list(routing.capacity_items(ticket, final))
     if message:
-        events.append(ev.DomainEvent(ev.MESSAGE_ADDED, {
-            "ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
-            "customer_id": ticket["requester_id"], "channel": ticket["channel"], "message": message}, at))
+        events.append(ev.message_added(ticket, message, at))
     rule_messages: list[dict[str, Any]] = []
     if outcome.comments:
         if conversation is None:

@@ -225,9 +225,7 @@ def create_ticket(principal: Principal, draft: TicketDraft) -> tuple[dict[str, A
     ticket = outcome.ticket  # triggers run on tickets created through the API too
     more, rule_events = rules.rule_messages(outcome, ticket, 2, at)
     created = ev.DomainEvent(ev.TICKET_CREATED, {"ticket": ticket}, at)
-    added = ev.DomainEvent(ev.MESSAGE_ADDED, {"ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
-                                              "customer_id": ticket["requester_id"], "channel": ticket["channel"],
-                                              "message": message}, at)
+    added = ev.message_added(ticket, message, at)
     events = [created, added, *rule_events, *outcome.events]
     audit = {"id": created.id, "at": at, "actor": principal.key, "action": "ticket_created",
              "detail": {"channel": "api", "subject": ticket["subject"], "fields": clean, **outcome.audit_detail()}}

@@ -44,6 +44,7 @@ class TicketStore:
     def __init__(self, dynamodb: Any, table: str):
         self._db = dynamodb
         self._table = table
+        self._months_noted: set[str] = set()
 
     # ids -----------------------------------------------------------------------------------------
     def allocate_ticket_id(self) -> int:
@@ -437,7 +438,9 @@ class TicketStore:
                             "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}, None)
 
     def note_first_month(self, month: str) -> None:
-        """Remember the oldest created-month so listing knows where to stop (set once)."""
+        """Remember the oldest created-month so listing knows where to stop (one write per month per container)."""
+        if month in self._months_noted:
+            return
         try:
             self._db.update_item(
                 TableName=self._table, Key=to_item(keys.counter("ticket")),
@@ -447,6 +450,7 @@ class TicketStore:
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             pass
+        self._months_noted.add(month)
 
     def _counter_attribute(self, name: str, attribute: str) -> Any:
         item = self._db.get_item(TableName=self._table, Key=to_item(keys.counter(name))).get("Item") or {}
