@@ -23,7 +23,8 @@ def _department_key(name: str) -> dict[str, str]:
 
 
 def _clean(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in from_item(item).items() if k not in _HIDDEN}
+    """An item as the services see it: no keys, no index attributes."""
+    return {k: v for k, v in from_item(item).items() if k not in _HIDDEN and not k.startswith("gsi")}
 
 
 class AgentStore:
@@ -52,7 +53,7 @@ class AgentStore:
     def get_agent(self, agent_id: str) -> dict[str, Any] | None:
         """One agent, or None."""
         item = self._db.get_item(TableName=self._table, Key=to_item(_agent_key(agent_id))).get("Item")
-        return {k: v for k, v in _clean(item).items() if not k.startswith("gsi")} if item else None
+        return _clean(item) if item else None
 
     def agent_id_for_email(self, email: str) -> str | None:
         """The agent id registered for an email address, in one get."""
@@ -67,7 +68,7 @@ class AgentStore:
                                   "ExpressionAttributeValues": {":pk": value("AGENTS")}}
         while True:
             result = self._db.query(**params)
-            agents.extend({k: v for k, v in _clean(i).items() if not k.startswith("gsi")} for i in result["Items"])
+            agents.extend(_clean(i) for i in result["Items"])
             if "LastEvaluatedKey" not in result:
                 return agents
             params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
@@ -84,7 +85,7 @@ class AgentStore:
                 ExpressionAttributeValues=values, ReturnValues="ALL_NEW")
         except self._db.exceptions.ConditionalCheckFailedException:
             raise NotFoundError(f"agent {agent_id} not found") from None
-        return {k: v for k, v in _clean(result["Attributes"]).items() if not k.startswith("gsi")}
+        return _clean(result["Attributes"])
 
     def load_change(self, agent_id: str, deltas: dict[str, int], *, limits: dict[str, int],
                     open_delta: int = 0, max_open: int | None = None, assigned_at: str | None = None) -> tuple:
@@ -129,7 +130,7 @@ class AgentStore:
         """Every department, by name (one query)."""
         result = self._db.query(TableName=self._table, IndexName="GSI1", KeyConditionExpression="gsi1pk = :pk",
                                 ExpressionAttributeValues={":pk": value("DEPARTMENTS")})
-        return [{k: v for k, v in _clean(i).items() if not k.startswith("gsi")} for i in result["Items"]]
+        return [_clean(i) for i in result["Items"]]
 
     def put_department(self, department: dict[str, Any]) -> None:
         """Create or replace a department."""
@@ -140,4 +141,4 @@ class AgentStore:
     def get_department(self, name: str) -> dict[str, Any] | None:
         """One department by name (case-insensitive), or None."""
         item = self._db.get_item(TableName=self._table, Key=to_item(_department_key(name))).get("Item")
-        return {k: v for k, v in _clean(item).items() if not k.startswith("gsi")} if item else None
+        return _clean(item) if item else None
