@@ -4,8 +4,10 @@ Senders are callables `HttpRequest -> HttpResponse`. `UrllibSender` does real
 HTTP with the standard library (no extra dependency in the Lambda bundle); an
 HTTP error status is a response, not an exception, so the retry policy in
 outbound.py can look at it. Only a failure to get any answer (DNS, refused
-connection, timeout) raises NetworkError. `RecordingSender` keeps requests in
-an outbox instead of sending them: tests and the local stack use it.
+connection, timeout) raises NetworkError, and a body over the sender's size
+bound raises ResponseTooLargeError. Redirects are followed, but credentials
+never go to another host. `RecordingSender` keeps requests in an outbox
+instead of sending them: tests and the local stack use it.
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
+from urllib.parse import urlsplit
 
 from chalicelib.errors import ParleyError
 
@@ -23,6 +26,13 @@ class NetworkError(ParleyError):
 
     status = 502
     code = "provider_unreachable"
+
+
+class ResponseTooLargeError(ParleyError):
+    """The provider's answer is bigger than the sender accepts; retrying cannot help."""
+
+    status = 413
+    code = "response_too_large"
 
 
 @dataclass(frozen=True)
@@ -56,10 +66,15 @@ class Sender(Protocol):
 
 
 class UrllibSender:
-    """Sends requests over the network with urllib; the production sender."""
+    """Sends requests over the network with urllib; the production sender.
 
-    def __init__(self, timeout_seconds: float = 10.0):
+    `max_response_bytes` bounds the body read (None: no bound).
+    """
+
+    def __init__(self, timeout_seconds: float = 10.0, max_response_bytes: int | None = None):
         self.timeout_seconds = timeout_seconds
+        self.max_response_bytes = max_response_bytes
+        self._opener = urllib.request.build_opener(_SameHostCredentialsRedirect())
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         """Send one request; return the response whatever its status, raise NetworkError if none came."""
@@ -67,16 +82,43 @@ class UrllibSender:
             request.url, data=request.body or None, headers=dict(request.headers), method=request.method
         )
         try:
-            # URLs come from outbound.py (provider https endpoints), never from user input.
-            with urllib.request.urlopen(outgoing, timeout=self.timeout_seconds) as reply:  # noqa: S310
-                return HttpResponse(reply.status, reply.read(), dict(reply.headers.items()))
+            # URLs come from outbound.py and media.py (provider endpoints), never from agents or customers.
+            with self._opener.open(outgoing, timeout=self.timeout_seconds) as reply:
+                return HttpResponse(reply.status, self._read(reply, request.url), dict(reply.headers.items()))
         except urllib.error.HTTPError as error:
             with error:
                 headers = dict(error.headers.items()) if error.headers else {}
-                return HttpResponse(error.code, error.read() or b"", headers)
+                return HttpResponse(error.code, self._read(error, request.url), headers)
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise NetworkError(f"could not reach {_host(request.url)}: {reason}") from error
+
+    def _read(self, stream: Any, url: str) -> bytes:
+        """The body, or ResponseTooLargeError as soon as it is known to pass the bound."""
+        limit = self.max_response_bytes
+        if limit is None:
+            return stream.read() or b""
+        declared = stream.headers.get("Content-Length") if stream.headers else None
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLargeError(f"{_host(url)} answered {declared} bytes; the limit is {limit}")
+        body = stream.read(limit + 1) or b""
+        if len(body) > limit:
+            raise ResponseTooLargeError(f"{_host(url)} answered more than {limit} bytes")
+        return body
+
+
+class _SameHostCredentialsRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows redirects like urllib, dropping Authorization when the redirect leaves the host.
+
+    Twilio, for one, redirects a media URL to a pre-signed storage URL that must not get our credentials.
+    """
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        """urllib's redirect request, without credentials for another host."""
+        follow = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if follow is not None and urlsplit(follow.full_url).netloc != urlsplit(req.full_url).netloc:
+            follow.remove_header("Authorization")
+        return follow
 
 
 class RecordingSender:

@@ -18,6 +18,8 @@ from chalicelib import clock
 CHANNELS = ("whatsapp", "messenger", "instagram", "telegram", "sms", "phone")
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker", "voice")
 DELIVERY_STATUSES = ("sent", "delivered", "read", "failed")
+# Which provider API holds a file the customer sent (how channels.media fetches it).
+MEDIA_SOURCES = ("whatsapp_cloud", "meta", "telegram", "twilio")
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().\u00a0\u200e\u200f\u202a-\u202e]")
@@ -27,7 +29,7 @@ _MAX_UNIX_SECONDS = 253402300799  # 9999-12-31T23:59:59Z: beyond is garbage, not
 
 @dataclass(frozen=True)
 class MediaRef:
-    """A file the customer sent: the provider keeps it; we keep its id or URL to fetch later."""
+    """A file the customer sent: the provider keeps it; we keep its id or URL, and who holds it, to fetch it."""
 
     kind: str  # one of MEDIA_KINDS
     provider_media_id: str | None = None
@@ -35,6 +37,7 @@ class MediaRef:
     mime_type: str | None = None
     filename: str | None = None
     caption: str | None = None
+    source: str | None = None  # one of MEDIA_SOURCES
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ def _attachments(raw: Any) -> tuple[list[MediaRef], Location | None, list[str]]:
             location = _location(payload, attachment) or location
         elif kind in _ATTACHMENT_KINDS and url:
             media_kind = "sticker" if payload.get("sticker_id") else _ATTACHMENT_KINDS[kind]
-            refs.append(MediaRef(kind=media_kind, url=url, caption=text_or_none(payload.get("title"))))
+            refs.append(MediaRef(kind=media_kind, url=url, caption=text_or_none(payload.get("title")), source="meta"))
         elif url:
             title = text_or_none(attachment.get("title")) or text_or_none(payload.get("title"))
             links.append(f"{title}: {url}" if title else url)

@@ -28,7 +28,7 @@ from chalicelib.errors import ValidationError
 __all__ = [
     "ChannelConfig", "HttpRequest", "HttpResponse", "SendResult", "SendOutcome", "SENDABLE_CHANNELS",
     "build_send_request", "parse_send_response", "should_retry", "backoff_seconds", "parse_retry_after",
-    "send", "deliver", "simulated_response",
+    "send", "deliver", "simulated_response", "graph_url", "json_body", "error_text",
 ]
 
 SENDABLE_CHANNELS = ("whatsapp", "messenger", "instagram", "telegram", "sms")
@@ -125,7 +125,8 @@ def _json_request(url: str, payload: dict, headers: dict[str, str] | None = None
     return HttpRequest("POST", url, {"Content-Type": "application/json", **(headers or {})}, body)
 
 
-def _graph_url(config: ChannelConfig, path: str) -> str:
+def graph_url(config: ChannelConfig, path: str) -> str:
+    """A Graph API URL (WhatsApp, Messenger, Instagram) for path, at the configured base and version."""
     version = config.graph_api_version.strip().lstrip("vV")
     return f"{config.graph_api_base.rstrip('/')}/v{version}/{path}"
 
@@ -139,7 +140,7 @@ def _whatsapp_request(channel: str, to: str, text: str, config: ChannelConfig) -
             f"{to!r} is not a phone number; WhatsApp needs one in international form, e.g. +15551234567"
         )
     payload = {"messaging_product": "whatsapp", "to": phone.lstrip("+"), "type": "text", "text": {"body": text}}
-    return _json_request(_graph_url(config, f"{number_id}/messages"), payload, {"Authorization": f"Bearer {token}"})
+    return _json_request(graph_url(config, f"{number_id}/messages"), payload, {"Authorization": f"Bearer {token}"})
 
 
 def _meta_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
@@ -151,7 +152,7 @@ def _meta_request(channel: str, to: str, text: str, config: ChannelConfig) -> Ht
     if not to:
         raise ValidationError(f"a {channel} reply needs the customer's scoped id (PSID/IGSID) as recipient")
     payload = {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": {"text": text}}
-    return _json_request(_graph_url(config, "me/messages"), payload, {"Authorization": f"Bearer {token}"})
+    return _json_request(graph_url(config, "me/messages"), payload, {"Authorization": f"Bearer {token}"})
 
 
 def _telegram_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
@@ -185,7 +186,7 @@ def _twilio_request(channel: str, to: str, text: str, config: ChannelConfig) -> 
 
 def parse_send_response(channel: str, status: int | None, body: bytes | str | dict | None) -> SendResult:
     """Read a provider's answer to a send: the message id it assigned, or its error in words."""
-    data = _json_body(body)
+    data = json_body(body)
     if status is None:
         return SendResult(None, "the provider could not be reached")
     if channel == "whatsapp":
@@ -201,10 +202,11 @@ def parse_send_response(channel: str, status: int | None, body: bytes | str | di
         raise ValidationError(f"channel {channel!r} cannot send messages; use one of {', '.join(SENDABLE_CHANNELS)}")
     if 200 <= status < 300 and found:
         return SendResult(str(found))
-    return SendResult(None, _error_text(status, data))
+    return SendResult(None, error_text(status, data))
 
 
-def _json_body(body: bytes | str | dict | None) -> dict:
+def json_body(body: bytes | str | dict | None) -> dict:
+    """A provider's JSON answer as a dict ({} when empty or not an object; `_text` holds non-JSON text)."""
     if isinstance(body, dict):
         return body
     if not body:
@@ -224,7 +226,8 @@ def _telegram_id(data: dict) -> str | None:
     return telegram.provider_message_id(chat_id, result["message_id"])
 
 
-def _error_text(status: int, data: dict) -> str:
+def error_text(status: int, data: dict, unknown: str = "the provider's answer named no message id") -> str:
+    """A provider's error answer in words (Graph API, Telegram and Twilio shapes; `unknown` for any other)."""
     graph = data.get("error") if isinstance(data.get("error"), dict) else None
     if graph:  # Graph API (WhatsApp, Messenger, Instagram)
         details = (graph.get("error_data") or {}).get("details") if isinstance(graph.get("error_data"), dict) else None
@@ -236,7 +239,7 @@ def _error_text(status: int, data: dict) -> str:
         return f"HTTP {status}: {data.get('code', '')} {data['message']}".replace(":  ", ": ")
     if "_text" in data:
         return f"HTTP {status}: {data['_text']}"
-    return f"HTTP {status}: the provider's answer named no message id"
+    return f"HTTP {status}: {unknown}" if unknown else f"HTTP {status}"
 
 
 # --- retry policy ----------------------------------------------------------
@@ -289,7 +292,7 @@ def _retry_after(response: HttpResponse, now: Callable[[], datetime]) -> float |
     header = parse_retry_after(response.header("Retry-After"), now=now)
     if header is not None:
         return header
-    hinted = (_json_body(response.body).get("parameters") or {})  # Telegram's 429 body
+    hinted = (json_body(response.body).get("parameters") or {})  # Telegram's 429 body
     value = hinted.get("retry_after") if isinstance(hinted, dict) else None
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -369,7 +372,7 @@ def deliver(
 def simulated_response(request: HttpRequest) -> HttpResponse:
     """A provider-shaped success answer for a request, for the local outbox (no network)."""
     token = uuid.uuid4().hex[:16]
-    payload = _json_body(request.body) if request.body.startswith(b"{") else {}
+    payload = json_body(request.body) if request.body.startswith(b"{") else {}
     if "/sendMessage" in request.url:
         result = {
             "message_id": int(token[:8], 16),

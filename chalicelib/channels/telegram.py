@@ -136,7 +136,8 @@ def _attachments(message: Mapping) -> list[MediaRef]:
     if photos:
         largest = max(photos, key=lambda p: _size(p.get("width")) * _size(p.get("height")))
         refs.append(
-            MediaRef(kind="image", provider_media_id=str(largest["file_id"]), mime_type="image/jpeg", caption=caption)
+            MediaRef(kind="image", provider_media_id=str(largest["file_id"]), mime_type="image/jpeg", caption=caption,
+                     source="telegram")
         )
     for field_name, media_kind in _MEDIA_FIELDS.items():
         media = as_mapping(message.get(field_name))
@@ -152,6 +153,7 @@ def _attachments(message: Mapping) -> list[MediaRef]:
                 mime_type=mime,
                 filename=text_or_none(media.get("file_name")),
                 caption=caption,
+                source="telegram",
             )
         )
         break

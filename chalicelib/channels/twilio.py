@@ -141,7 +141,8 @@ def _media(fields: dict[str, str]) -> list[MediaRef]:
             continue
         mime = text_or_none(fields.get(f"MediaContentType{index}"))
         media_sid = url.rstrip("/").rsplit("/", 1)[-1]
-        refs.append(MediaRef(kind=media_kind_for_mime(mime), provider_media_id=media_sid, url=url, mime_type=mime))
+        refs.append(MediaRef(kind=media_kind_for_mime(mime), provider_media_id=media_sid, url=url, mime_type=mime,
+                             source="twilio"))
     return refs
 
 

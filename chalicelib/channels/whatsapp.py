@@ -198,6 +198,7 @@ def _media_content(kind: str, payload: Mapping) -> _Content:
         mime_type=text_or_none(payload.get("mime_type")),
         filename=text_or_none(payload.get("filename")),
         caption=caption,
+        source="whatsapp_cloud",
     )
     return _Content(text=caption or "", attachments=[ref])
 
