@@ -63,7 +63,12 @@ def list_departments(request: Any, principal: Principal) -> dict[str, Any]:
 
 @endpoint(auth="agent", roles=("admin",))
 def put_department(request: Any, principal: Principal) -> tuple[int, dict[str, Any]]:
-    """Admins create or change a department's routing settings."""
+    """Admins create or change a department's routing settings.
+
+    business_hours ({"time_zone", "intervals", "holidays"}, as for /api/schedules) are when the department takes
+    live chats: outside them the widget offers its offline form and new chats wait in the queue until it opens.
+    Leave it out (or null) for a department that is always open.
+    """
     from chalicelib.services.agents import save_department
 
     return 201, {"department": save_department(_json_object(request))}

@@ -1,10 +1,13 @@
-"""Department routing settings: strategy, offline agents, per-agent cap, work weights, relaxation, overflow, offers."""
+"""Department routing settings: strategy, offline agents, per-agent cap, work weights, relaxation, overflow, offers,
+and the business hours in which the department takes live chats."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from chalicelib.domain import business_hours
 from chalicelib.domain.routing.agents import Agent, whole_number, check_group
 from chalicelib.errors import ValidationError
 
@@ -46,6 +49,7 @@ class Department:
     skill_relaxations: tuple[SkillRelaxation, ...] = ()
     overflow: Overflow | None = None
     offer_timeout_seconds: int | None = None
+    business_hours: business_hours.Schedule | None = None  # when it takes live chats; None: always
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Department":
@@ -72,7 +76,14 @@ class Department:
             skill_relaxations=_relaxations(data.get("skill_relaxations")),
             overflow=_overflow(name, data.get("overflow")),
             offer_timeout_seconds=None if offer_timeout is None else whole_number("offer_timeout_seconds", offer_timeout, 1),
+            business_hours=_business_hours(data.get("business_hours")),
         )
+
+    def closed_until(self, at: datetime) -> datetime | None:
+        """When the department opens for live chats again if it is outside its business hours at ``at``, else None."""
+        if self.business_hours is None or business_hours.is_open(self.business_hours, at):
+            return None
+        return business_hours.next_open(self.business_hours, at)
 
     def weight_for(self, group: str, agent: Agent | None = None) -> int:
         """How much capacity one ticket of the group takes from an agent ("full" = all of that agent's)."""
@@ -119,6 +130,15 @@ def _overflow(name: str, data: Any) -> Overflow | None:
     if data["department"] == name:
         raise ValidationError(f"department '{name}' cannot overflow to itself")
     return Overflow(data["department"], whole_number("overflow after_seconds", data["after_seconds"], 0))
+
+
+def _business_hours(data: Any) -> business_hours.Schedule | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise ValidationError('business_hours must look like {"time_zone": "Europe/Berlin", '
+                              '"intervals": {"mon-fri": "09:00-17:00"}, "holidays": ["2026-12-25"]}')
+    return business_hours.Schedule.from_dict(data)
 
 
 def as_departments(departments: Any) -> dict[str, Department]:

@@ -1,7 +1,8 @@
 """The assignment pipeline: named filters over candidate agents, then a strategy picks one.
 
 eligible (department, skills) → available (presence) → under capacity (channel group)
-→ under the per-agent cap (open tickets) → strategy (least busy or round robin).
+→ under the per-agent cap (open tickets) → strategy (least busy or round robin); a live chat first
+waits for its department's business hours.
 Skill relaxation and overflow to another department apply when a ticket has waited long enough.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from chalicelib.clock import iso
 from chalicelib.domain.routing.agents import Agent, SkillNeed, channel_group, skill_needs
 from chalicelib.domain.routing.decisions import Claim, RoutingDecision
 from chalicelib.domain.routing.departments import Department, settings_for
@@ -146,11 +148,17 @@ def route_in_department(
     *,
     exclude: Iterable[str] = (),
 ) -> tuple[RoutingDecision, FilterResult]:
-    """Pick an agent for the ticket inside one department, relaxing skills when the ticket waited long enough."""
+    """Pick an agent for the ticket inside one department, relaxing skills when the ticket waited long enough.
+
+    A live chat waits while the department is outside its business hours.
+    """
     group = channel_group(ticket.get("channel"))
     needs = skill_needs(ticket.get("required_skills"))
     waited = waiting_seconds(ticket, now)
     name = department.name if department else None
+    opens = department.closed_until(now) if department and group == "chat" else None
+    if opens is not None:
+        return RoutingDecision(None, name, f"{name} is outside business hours until {iso(opens)}"), FilterResult([])
     result = FilterResult(candidates=[])
     for step_needs, applied in _relaxation_steps(department, needs, waited):
         ctx = RoutingContext(department, group, step_needs, frozenset(exclude))
