@@ -50,7 +50,14 @@ def rate_conversation(request: Any, principal: Principal, conversation_id: str) 
 
 @endpoint(auth=None, cors=True)
 def availability(request: Any) -> dict[str, Any]:
-    """{"online": true} when an agent can take a chat now (?department= narrows it)."""
+    """Whether a chat started now reaches an agent at once (?department= narrows it to one department).
+
+    {"online": true} when an agent who takes chats is online and the department is open; otherwise
+    {"online": false, "reason": "no_agent_online"} or, outside the department's business hours (in its time
+    zone, holidays closed), {"online": false, "reason": "outside_business_hours", "opens_at": "<ISO-8601 UTC>"}.
+    A chat started while offline is not lost: it waits in the department's queue until it opens and an agent
+    is free. A department without business hours is always open.
+    """
     from chalicelib.services.live_chat import availability as check
 
     department = (request.query_params or {}).get("department") or None

@@ -8,6 +8,7 @@ POST /api/tickets/{id}/messages. Typing and read receipts go straight to the oth
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from chalicelib.api.tokens import Principal
@@ -243,13 +244,30 @@ def rate_conversation(customer_id: str, conversation_id: str, score: str, commen
 
 # availability and the offline form ---------------------------------------------------------------------
 def availability(department: str | None) -> dict[str, Any]:
-    """Whether an agent who can answer chats is online now (in the department, when one is given)."""
+    """Whether an agent who can answer chats is online now (in the department, when one is given).
+
+    Outside the department's business hours nobody is: the answer says when it opens (opens_at).
+    """
     from chalicelib.bootstrap import agent_store
     from chalicelib.realtime.presence import in_department, is_available
 
     at = now()
-    online = any(in_department(a, department) and is_available(a, at) for a in agent_store().list_agents())
-    return {"online": online, "department": department or None}
+    offline = {"online": False, "department": department or None}
+    opens = _closed_until(department, at)
+    if opens is not None:
+        return {**offline, "reason": "outside_business_hours", "opens_at": iso(opens)}
+    if any(in_department(a, department) and is_available(a, at) for a in agent_store().list_agents()):
+        return {**offline, "online": True}
+    return {**offline, "reason": "no_agent_online"}
+
+
+def _closed_until(department: str | None, at: datetime) -> datetime | None:
+    """When the named department opens again, if it is outside its business hours (None for unknown ones)."""
+    from chalicelib.domain.routing.departments import Department
+    from chalicelib.services.routing import department_named
+
+    settings = department_named(department) if department else None
+    return Department.from_dict(settings).closed_until(at) if settings else None
 
 
 def leave_offline_message(*, name: str, email: str, message: str, department: str | None) -> dict[str, Any]:
