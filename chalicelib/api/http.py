@@ -101,16 +101,20 @@ def agent_principal(token: str, roles: tuple[str, ...]) -> Principal:
 
 
 def customer_principal(token: str) -> Principal:
-    """Verify a visitor token."""
+    """Verify a visitor token: its customer, or a new visitor not yet written; an erased customer is refused."""
     from chalicelib.config import settings
 
     from chalicelib.bootstrap import ticket_store
 
-    customer_id = verify_visitor_token(settings().visitor_token_secret, token)
-    customer = ticket_store().get_customer(customer_id)
-    if customer is None:
+    claims = verify_visitor_token(settings().visitor_token_secret, token)
+    customer_id = claims["sub"]
+    store = ticket_store()
+    customer = store.get_customer(customer_id)
+    if customer is not None:
+        return Principal(kind="customer", id=customer.get("merged_into") or customer_id)
+    if store.customer_erased(customer_id):
         raise UnauthorizedError("this visitor no longer exists; start a new session")
-    return Principal(kind="customer", id=customer.get("merged_into") or customer_id)
+    return Principal(kind="customer", id=customer_id, name=claims.get("name"), new_visitor=True)
 
 
 def _cors_headers(request: Any) -> dict[str, str]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -33,33 +32,49 @@ class MessageRequest(BaseModel):
 
 @endpoint(auth=None, cors=True)
 def create_session(request: Any) -> tuple[int, dict[str, Any]]:
-    """An anonymous visitor, or a user the customer's backend vouches for with a signed JWT."""
-    from chalicelib.bootstrap import ticket_store
+    """An anonymous visitor, or a user the customer's backend vouches for with a signed JWT.
+
+    An anonymous session writes nothing: the visitor's customer record gets this customer_id on their first
+    conversation, so page loads that never chat leave no customers behind. Keep the visitor_token and send it
+    on every page load (the widget keeps it in localStorage): a new session is a new visitor. A user_token
+    resolves to the same customer every time (by external_id, else email).
+    """
     from chalicelib.config import settings
-    from chalicelib.services.customers import resolve_customer
+    from chalicelib.services.customers import new_customer_id
 
     body = read_json(request, SessionRequest)
     s = settings()
     if body.user_token:
         claims = verify_user_token(s.sdk_shared_secret, body.user_token)
-        channel, address = (("external", str(claims["external_id"])) if claims.get("external_id")
-                            else ("email", claims["email"].strip().lower()))
-        customer_id = resolve_customer(ticket_store(), channel, address, name=claims.get("name") or body.name,
-                                       email=claims.get("email"))
+        customer_id, name = _identified_customer(claims, body.name), None
     else:
-        customer_id = resolve_customer(ticket_store(), "web", uuid.uuid4().hex, name=body.name)
-    token = issue_visitor_token(s.visitor_token_secret, customer_id, int(time.time()))
+        customer_id, name = new_customer_id(), body.name
+    token = issue_visitor_token(s.visitor_token_secret, customer_id, int(time.time()), name=name)
     return 201, {"visitor_token": token, "customer_id": customer_id}
+
+
+def _identified_customer(claims: dict[str, Any], name: str | None) -> str:
+    """The customer a verified user token names, created on their first session."""
+    from chalicelib.bootstrap import ticket_store
+    from chalicelib.services.customers import resolve_customer
+
+    channel, address = (("external", str(claims["external_id"])) if claims.get("external_id")
+                        else ("email", claims["email"].strip().lower()))
+    return resolve_customer(ticket_store(), channel, address, name=claims.get("name") or name,
+                            email=claims.get("email"))
 
 
 @endpoint(auth="customer", cors=True)
 def create_conversation(request: Any, principal: Principal) -> tuple[int, dict[str, Any]]:
     """Start a conversation; the ticket is created from the queue, its ids are known at once."""
     from chalicelib.services.conversations import start_conversation
+    from chalicelib.services.customers import save_new_visitor
 
     body = read_json(request, ConversationRequest)
     if not body.message.strip():
         raise ValidationError("message: must contain some text")
+    if principal.new_visitor:
+        save_new_visitor(principal.id, principal.name)
     started = start_conversation(customer_id=principal.id, body=body.message, channel=body.channel,
                                  department=body.department, metadata=body.metadata)
     return 201, started

@@ -14,12 +14,18 @@ VISITOR_TOKEN_DAYS = 30
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: an agent (with a role) or a customer (visitor)."""
+    """Who is calling: an agent (with a role) or a customer (visitor).
+
+    new_visitor: an anonymous visitor whose customer record is not written yet (it is, with this id and
+    name, on their first conversation).
+    """
 
     kind: str  # "agent" | "customer"
     id: str
     role: str | None = None
     email: str | None = None
+    name: str | None = None
+    new_visitor: bool = False
 
     @property
     def key(self) -> str:
@@ -55,15 +61,17 @@ class AgentTokenVerifier:
             raise UnauthorizedError(f"token is not valid: {error}") from None
 
 
-def issue_visitor_token(secret: str, customer_id: str, issued_at: int) -> str:
-    """A token that lets a visitor reach only their own conversations."""
-    claims = {"sub": customer_id, "typ": "visitor", "iat": issued_at,
-              "exp": issued_at + VISITOR_TOKEN_DAYS * 86400}
+def issue_visitor_token(secret: str, customer_id: str, issued_at: int, name: str | None = None) -> str:
+    """A token that lets a visitor reach only their own conversations (name: for a record not written yet)."""
+    claims: dict[str, Any] = {"sub": customer_id, "typ": "visitor", "iat": issued_at,
+                              "exp": issued_at + VISITOR_TOKEN_DAYS * 86400}
+    if name:
+        claims["name"] = name
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def verify_visitor_token(secret: str, token: str) -> str:
-    """The customer id of a valid visitor token; UnauthorizedError otherwise."""
+def verify_visitor_token(secret: str, token: str) -> dict[str, Any]:
+    """The claims of a valid visitor token (sub is the customer id); UnauthorizedError otherwise."""
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:
@@ -72,7 +80,7 @@ def verify_visitor_token(secret: str, token: str) -> str:
         raise UnauthorizedError(f"visitor token is not valid: {error}") from None
     if claims.get("typ") != "visitor":
         raise UnauthorizedError("not a visitor token")
-    return claims["sub"]
+    return claims
 
 
 def verify_user_token(secret: str, token: str) -> dict[str, Any]:

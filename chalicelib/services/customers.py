@@ -15,14 +15,17 @@ def new_customer_id() -> str:
 
 
 def resolve_customer(store: Any, channel: str, address: str, *, name: str | None = None,
-                     email: str | None = None) -> str:
-    """The customer owning (channel, address), created on first contact (one get when known)."""
+                     email: str | None = None, customer_id: str | None = None) -> str:
+    """The customer owning (channel, address), created on first contact (one get when known).
+
+    customer_id is the id a new customer gets (a fresh one when not given).
+    """
     from chalicelib.services.organizations import organization_for_email
 
     existing = store.customer_for_identity(channel, address)
     if existing:
         return existing
-    customer = {"id": new_customer_id(), "name": name or _default_name(channel, address), "email": email,
+    customer = {"id": customer_id or new_customer_id(), "name": name or _default_name(channel, address), "email": email,
                 "created_at": iso(now()), "identities": [{"channel": channel, "address": address}],
                 "organization_id": organization_for_email(email or (address if channel == "email" else None))}
     try:
@@ -32,9 +35,16 @@ def resolve_customer(store: Any, channel: str, address: str, *, name: str | None
     return customer["id"]
 
 
+def save_new_visitor(customer_id: str, name: str | None) -> None:
+    """Write an anonymous visitor's customer record, with the id their token carries (on their first conversation)."""
+    from chalicelib.bootstrap import ticket_store
+
+    resolve_customer(ticket_store(), "web", customer_id, name=name, customer_id=customer_id)
+
+
 def _default_name(channel: str, address: str) -> str:
     if channel == "web":
-        return f"Visitor {address[:6]}"
+        return f"Visitor {address[-6:]}"
     return address
 
 
@@ -162,6 +172,7 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
                   for i in customer.get("identities") or []]
     store.delete_keys(item_keys)
     at = iso(now())
+    store.mark_customer_erased(customer_id, at)
     store.record([], {"id": uuid.uuid4().hex, "at": at, "actor": actor, "action": "customer_erased",
                       "customer_id": customer_id, "tickets": len(tickets), "items": len(item_keys)})
     return {"customer_id": customer_id, "tickets_deleted": len(tickets), "items_deleted": len(item_keys)}

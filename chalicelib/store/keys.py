@@ -38,6 +38,10 @@ def customer(customer_id: str) -> dict[str, str]:
     return {"pk": f"CUSTOMER#{customer_id}", "sk": "PROFILE"}
 
 
+def erased_customer(customer_id: str) -> dict[str, str]:
+    return {"pk": f"CUSTOMER#{customer_id}", "sk": "ERASED"}
+
+
 def identity(channel: str, address: str) -> dict[str, str]:
     return {"pk": f"IDENTITY#{channel}#{address}", "sk": "IDENTITY"}
 

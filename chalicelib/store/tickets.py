@@ -71,6 +71,17 @@ class TicketStore:
         item = self._db.get_item(TableName=self._table, Key=to_item(keys.customer(customer_id))).get("Item")
         return _clean(item) if item else None
 
+    def mark_customer_erased(self, customer_id: str, at: str) -> None:
+        """Remember that a customer id was erased (no personal data), so its visitor tokens stay refused."""
+        self._db.put_item(TableName=self._table, Item=to_item({**keys.erased_customer(customer_id),
+                                                               "kind": "erased_customer", "erased_at": at}))
+
+    def customer_erased(self, customer_id: str) -> bool:
+        """Whether the customer id was erased."""
+        item = self._db.get_item(TableName=self._table, Key=to_item(keys.erased_customer(customer_id)),
+                                 ProjectionExpression="pk").get("Item")
+        return item is not None
+
     def customer_for_identity(self, channel: str, address: str) -> str | None:
         """The customer id owning (channel, address), in one get."""
         item = self._db.get_item(TableName=self._table, Key=to_item(keys.identity(channel, address)),
