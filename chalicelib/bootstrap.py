@@ -198,6 +198,15 @@ def channel_sender():
 
 
 @lru_cache(maxsize=1)
+def media_sender():
+    """Fetches the files customers send from the messaging providers (real HTTP, size-bounded, everywhere)."""
+    from chalicelib.channels.http_sender import UrllibSender
+    from chalicelib.config import settings
+
+    return UrllibSender(max_response_bytes=settings().media_max_bytes)
+
+
+@lru_cache(maxsize=1)
 def email_intake_store():
     """Per-sender mail counters and the quarantine of inbound email."""
     from chalicelib.config import settings
@@ -210,7 +219,7 @@ def reset() -> None:
     """Forget every client and store (tests that switch endpoints call this)."""
     for cached in (client, ticket_store, agent_store, config_store, delivery_log, connection_store, event_publisher, inbound_queue,
                    token_verifier, websocket_sender, watcher_store, live_chat_store, proactive_store,
-                   channel_sender, email_intake_store):
+                   channel_sender, media_sender, email_intake_store):
         cached.cache_clear()
     for cached in (organization_store, api_token_store, zendesk_id_store, deleted_ticket_store):
         cached.cache_clear()

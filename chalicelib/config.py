@@ -49,6 +49,11 @@ class Settings:
     telegram_bot_token: str = ""
     twilio_account_sid: str = ""
     twilio_from_number: str = ""
+    graph_api_base: str = "https://graph.facebook.com"
+    telegram_api_base: str = "https://api.telegram.org"
+    twilio_api_base: str = "https://api.twilio.com"
+    media_max_bytes: int = 25 * 1024 * 1024  # the biggest file a customer may send on a messaging channel
+    media_download_attempts: int = 3  # deliveries of a contact that try its files before storing it without them
 
     @property
     def is_local(self) -> bool:
@@ -68,8 +73,9 @@ def settings() -> Settings:
     """Read the settings once per process (once per Lambda container)."""
     region = _env("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     pool_id = _env("USER_POOL_ID")
+    stage = _env("PARLEY_STAGE", "prod")
     return Settings(
-        stage=_env("PARLEY_STAGE", "prod"),
+        stage=stage,
         region=region,
         tickets_table=_env("TICKETS_TABLE"),
         agents_table=_env("AGENTS_TABLE"),
@@ -100,4 +106,11 @@ def settings() -> Settings:
         telegram_bot_token=_env("TELEGRAM_BOT_TOKEN", ""),
         twilio_account_sid=_env("TWILIO_ACCOUNT_SID", ""),
         twilio_from_number=_env("TWILIO_FROM_NUMBER", ""),
+        graph_api_base=_env("GRAPH_API_BASE", Settings.graph_api_base),
+        telegram_api_base=_env("TELEGRAM_API_BASE", Settings.telegram_api_base),
+        twilio_api_base=_env("TWILIO_API_BASE", Settings.twilio_api_base),
+        media_max_bytes=int(_env("MEDIA_MAX_BYTES", str(Settings.media_max_bytes))),
+        # Locally there is no internet: one try, so a media message is stored at once (its files unavailable).
+        media_download_attempts=int(_env("MEDIA_DOWNLOAD_ATTEMPTS",
+                                         "1" if stage == "local" else str(Settings.media_download_attempts))),
     )

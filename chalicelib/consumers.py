@@ -20,7 +20,7 @@ def inbound_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     def record_handler(record: Any) -> None:
         try:
-            handle_contact(json.loads(record.body))
+            handle_contact(json.loads(record.body), attempt=int(record.attributes.approximate_receive_count or 1))
         except Exception as error:
             _fail_loudly("inbound", record, error)
             raise

@@ -5,13 +5,21 @@ import pytest
 import requests
 
 from local.launcher import REPO, Stack, free_port, launch, stack_environment, wait_for
+from tests.provider_server import ProviderServer
 
 __all__ = ["REPO", "Stack", "free_port", "wait_for"]
 
 
 @pytest.fixture(scope="session")
-def stack() -> Stack:
-    running = launch(REPO / ".pytest_cache", {"PARLEY_RETRY_SECONDS": "0.05"})
+def providers() -> ProviderServer:
+    """The messaging providers' stand-in (their file endpoints), which the stack's provider API bases point at."""
+    with ProviderServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def stack(providers: ProviderServer) -> Stack:
+    running = launch(REPO / ".pytest_cache", {"PARLEY_RETRY_SECONDS": "0.05", **providers.environment()})
     yield running
     running.stop()
 

@@ -249,7 +249,8 @@ def _message_key(email: InboundEmail, mail_id: str) -> str:
     return "e" + hashlib.sha256(source.encode("utf-8", errors="surrogatepass")).hexdigest()[:31]
 
 
-def _safe_filename(name: str, taken: set[str]) -> str:
+def safe_filename(name: str, taken: set[str]) -> str:
+    """A file name safe as an S3 key segment, unique (case-insensitively) among `taken`, which it joins."""
     clean = _UNSAFE_FILENAME.sub("_", name).strip(" ._") or "attachment"
     clean = clean[:150]
     stem, dot, extension = clean.rpartition(".")
@@ -269,7 +270,7 @@ def _store_attachments(attachments: list[Attachment], message_key: str) -> list[
     stored: list[dict[str, Any]] = []
     taken: set[str] = set()
     for attachment in attachments:
-        filename = _safe_filename(attachment.filename, taken)
+        filename = safe_filename(attachment.filename, taken)
         key = f"{ATTACHMENT_PREFIX}{message_key}/{filename}"
         client("s3").put_object(Bucket=settings().attachments_bucket, Key=key, Body=attachment.content,
                                 ContentType=attachment.content_type or "application/octet-stream",

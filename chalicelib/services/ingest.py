@@ -65,8 +65,8 @@ class Contact:
             raise ValidationError(f"contact is incomplete: {error}") from None
 
 
-def handle_contact(contact: dict[str, Any]) -> None:
-    """Process one contact from the inbound queue; a redelivered contact changes nothing."""
+def handle_contact(contact: dict[str, Any], attempt: int = 1) -> None:
+    """Process one contact from the inbound queue (`attempt`: its receive count); a redelivery changes nothing."""
     kind = contact.get("kind")
     if kind == "delivery_status":
         from chalicelib.services.channel_inbound import apply_status
@@ -75,7 +75,9 @@ def handle_contact(contact: dict[str, Any]) -> None:
         return
     if kind != "customer_message":
         raise ValidationError(f"contact kind '{kind}' is not one of customer_message, delivery_status")
-    receive(Contact.from_dict(contact))
+    from chalicelib.services.channel_media import with_media
+
+    receive(with_media(Contact.from_dict(contact), attempt))
 
 
 def receive(contact: Contact) -> dict[str, Any]:

@@ -122,7 +122,8 @@ def channel_config() -> ChannelConfig:
         telegram_bot_token=s.telegram_bot_token, telegram_secret_token=s.telegram_secret_token,
         twilio_account_sid=s.twilio_account_sid, twilio_auth_token=s.twilio_auth_token,
         twilio_from_number=s.twilio_from_number, meta_app_secret=s.meta_app_secret,
-        meta_verify_token=s.meta_verify_token,
+        meta_verify_token=s.meta_verify_token, graph_api_base=s.graph_api_base,
+        telegram_api_base=s.telegram_api_base, twilio_api_base=s.twilio_api_base,
     )
 
 

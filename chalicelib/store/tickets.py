@@ -345,6 +345,11 @@ class TicketStore:
         """An item that exists once per inbound message: a redelivery fails on it (DuplicateError)."""
         return (self._put({**keys.inbound(channel, message_id), "kind": "inbound"}, must_be_new=True), "duplicate")
 
+    def has_inbound(self, channel: str, message_id: str) -> bool:
+        """True once the inbound message is stored (its marker exists): a redelivery has nothing left to do."""
+        return "Item" in self._db.get_item(TableName=self._table, Key=to_item(keys.inbound(channel, message_id)),
+                                           ProjectionExpression="pk")
+
     def get_ticket(self, ticket_id: int) -> dict[str, Any] | None:
         """One ticket, or None."""
         item = self._db.get_item(TableName=self._table, Key=to_item(keys.ticket(ticket_id))).get("Item")
