@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import jwt
 import pytest
 import requests
 from playwright.sync_api import Page, expect
@@ -131,6 +134,54 @@ def test_with_no_agent_online_the_widget_offers_a_form_that_becomes_an_email_tic
     assert ticket["channel"] == "email"
     customer = requests.get(stack.api(f"/tickets/{ticket['id']}"), headers=stack.auth(), timeout=10).json()["customer"]
     assert customer["email"] == email and customer["name"] == "Night Owl"
+
+
+def test_outside_business_hours_the_offline_form_says_when_the_team_is_back_in_the_visitors_time(stack, browser):
+    now = datetime.fromisoformat(requests.post(f"{stack.url}/_local/clock/advance", json={"seconds": 0},
+                                               timeout=10).json()["now"].replace("Z", "+00:00"))
+    opens = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    department = f"Evenings-{uuid.uuid4().hex[:6]}"
+    requests.post(stack.api("/departments"), headers=stack.auth(), timeout=10, json={"name": department,
+                  "business_hours": {"time_zone": "UTC", "intervals": {
+                      "mon-sun": f"{opens:%H:%M}-{opens + timedelta(hours=1):%H:%M}"}}}).raise_for_status()
+    context = browser.new_context(timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        page.goto(serve_page(page, stack, f"/widget/hours-{uuid.uuid4().hex[:6]}.html", department=department,
+                             language="de"))
+        page.locator(".launcher").click()
+
+        form = page.locator("form.offline")
+        expect(form).to_contain_text("Gerade ist niemand da")
+        in_tokyo = opens.astimezone(ZoneInfo("Asia/Tokyo"))
+        expect(form.locator(".back")).to_contain_text(f"ab {in_tokyo.hour}:{in_tokyo:%M} Uhr wieder da.")
+        expect(form.get_by_label("E-Mail")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_page_loads_reuse_the_stored_visitor_and_the_customer_is_written_by_the_first_message(stack, page):
+    set_presence(stack, "agent1@parley.test", "online")
+    sessions = []
+    page.on("request", lambda r: sessions.append(r.url) if r.url.endswith("/api/sdk/sessions") else None)
+    url = serve_page(page, stack, f"/widget/visits-{uuid.uuid4().hex[:6]}.html")
+
+    page.goto(url)
+    token = page.wait_for_function("key => (JSON.parse(localStorage.getItem(key) || '{}').token || null)",
+                                   arg=f"parley-widget:{stack.url}").json_value()
+    page.reload()
+    page.goto(url)
+    customer_id = jwt.decode(token, options={"verify_signature": False})["sub"]
+    before = requests.get(stack.api(f"/customers/{customer_id}"), headers=stack.auth(), timeout=10)
+    page.locator(".launcher").click()
+    _say(page, "Is the green one back in stock?")
+    ticket = _ticket_of(stack, wait_for_conversation(page, stack))
+
+    assert len(sessions) == 1, "later page loads reuse the stored visitor token"
+    assert widget_state(page, stack)["token"] == token
+    assert before.status_code == 404, "page loads alone write no customer"
+    assert ticket["requester_id"] == customer_id
+    assert requests.get(stack.api(f"/customers/{customer_id}"), headers=stack.auth(), timeout=10).ok
 
 
 def test_a_proactive_rule_opens_the_widget_with_its_message(stack, page):

@@ -34,11 +34,11 @@ def set_presence(stack: Stack, email: str, status: str) -> None:
                  timeout=10).raise_for_status()
 
 
-def serve_page(page: Page, stack: Stack, path: str, department: str = "Support") -> str:
+def serve_page(page: Page, stack: Stack, path: str, department: str = "Support", language: str = "en") -> str:
     """Serve a host page embedding the widget at path on the stack's origin; returns its URL."""
     url = f"{stack.url}{path}"
-    html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host page</title></head>'
+    html = (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"><title>Host page</title></head>'
             f'<body><h1>A customer site</h1><script src="/widget/parley-widget.js" data-color="#8a2be2" '
-            f'data-department="{department}" data-language="en" async></script></body></html>')
+            f'data-department="{department}" data-language="{language}" async></script></body></html>')
     page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
     return url

@@ -6,10 +6,11 @@
  *           data-color="#2f6fed" data-greeting="Hi! How can we help?"
  *           data-department="Support" data-language="en"></script>
  *
- * It keeps the visitor token, the conversation and the messages seen so far in localStorage, so a
- * page reload continues the same conversation; the WebSocket reconnects with backoff and resumes
- * after the last sequence number it saw, so nothing is missed and nothing is shown twice. Text is
- * always rendered with textContent. The protocol is described in docs/websocket.md.
+ * It keeps the visitor token, the conversation and the messages seen so far in localStorage, so every
+ * page load is the same visitor and a reload continues the same conversation; the WebSocket
+ * reconnects with backoff and resumes after the last sequence number it saw, so nothing is missed and
+ * nothing is shown twice. Text is always rendered with textContent. The protocol is described in
+ * docs/websocket.md.
  */
 (function () {
   'use strict';
@@ -36,6 +37,7 @@
       reconnecting: 'Reconnecting…', offlineTitle: 'We are away right now',
       offlineIntro: 'Leave us a message and we will reply by email.', name: 'Name', email: 'Email',
       message: 'Message', offlineSend: 'Send message', offlineThanks: 'Thank you! We will reply to {email}.',
+      backToday: 'We are back at {time}.', backLater: 'We are back on {day} at {time}.',
       rateQuestion: 'How was this chat?', good: 'Good', bad: 'Bad', comment: 'Anything to add? (optional)',
       rateSend: 'Send rating', rateThanks: 'Thank you for your feedback!', solved: 'This chat was solved.',
       newChat: 'Write a new message to start another chat.', error: 'Something went wrong: {reason}'
@@ -48,7 +50,8 @@
       waiting: 'Sie sind gleich an der Reihe…', reconnecting: 'Verbindung wird wiederhergestellt…',
       offlineTitle: 'Gerade ist niemand da', offlineIntro: 'Hinterlassen Sie eine Nachricht, wir antworten per E-Mail.',
       name: 'Name', email: 'E-Mail', message: 'Nachricht', offlineSend: 'Nachricht senden',
-      offlineThanks: 'Danke! Wir antworten an {email}.', rateQuestion: 'Wie war dieser Chat?', good: 'Gut',
+      offlineThanks: 'Danke! Wir antworten an {email}.', backToday: 'Wir sind ab {time} Uhr wieder da.',
+      backLater: 'Wir sind am {day} ab {time} Uhr wieder da.', rateQuestion: 'Wie war dieser Chat?', good: 'Gut',
       bad: 'Schlecht', comment: 'Möchten Sie etwas ergänzen? (optional)', rateSend: 'Bewertung senden',
       rateThanks: 'Danke für Ihr Feedback!', solved: 'Dieser Chat wurde gelöst.',
       newChat: 'Schreiben Sie, um einen neuen Chat zu beginnen.', error: 'Etwas ist schiefgegangen: {reason}'
@@ -61,6 +64,7 @@
       reconnecting: 'Reconnexion…', offlineTitle: 'Nous sommes absents',
       offlineIntro: 'Laissez-nous un message, nous répondrons par e-mail.', name: 'Nom', email: 'E-mail',
       message: 'Message', offlineSend: 'Envoyer le message', offlineThanks: 'Merci ! Nous répondrons à {email}.',
+      backToday: 'Nous serons de retour à {time}.', backLater: 'Nous serons de retour le {day} à {time}.',
       rateQuestion: 'Comment s’est passée cette discussion ?', good: 'Bien', bad: 'Mal',
       comment: 'Un commentaire ? (facultatif)', rateSend: 'Envoyer la note', rateThanks: 'Merci pour votre avis !',
       solved: 'Cette discussion est résolue.', newChat: 'Écrivez pour commencer une nouvelle discussion.',
@@ -74,6 +78,7 @@
       reconnecting: 'Reconectando…', offlineTitle: 'Ahora no estamos disponibles',
       offlineIntro: 'Déjanos un mensaje y te responderemos por correo.', name: 'Nombre', email: 'Correo',
       message: 'Mensaje', offlineSend: 'Enviar mensaje', offlineThanks: '¡Gracias! Responderemos a {email}.',
+      backToday: 'Volvemos a las {time}.', backLater: 'Volvemos el {day} a las {time}.',
       rateQuestion: '¿Qué tal este chat?', good: 'Bien', bad: 'Mal', comment: '¿Algo más? (opcional)',
       rateSend: 'Enviar valoración', rateThanks: '¡Gracias por tu opinión!', solved: 'Este chat está resuelto.',
       newChat: 'Escribe para empezar otro chat.', error: 'Algo salió mal: {reason}'
@@ -416,10 +421,20 @@
     });
   }
 
+  /** {online, opens_at?}; when the check fails the chat is offered (a chat started offline waits in the queue). */
   function checkAvailability() {
     var query = config.department ? '?department=' + encodeURIComponent(config.department) : '';
-    return request('GET', '/sdk/availability' + query).then(function (data) { return !!data.online; },
-                                                            function () { return true; });
+    return request('GET', '/sdk/availability' + query).catch(function () { return { online: true }; });
+  }
+
+  /** When the team is back, in the widget's language and the visitor's time zone ('' without a known time). */
+  function backAt(opensAt) {
+    var at = new Date(opensAt || NaN);
+    if (isNaN(at.getTime())) return '';
+    var time = at.toLocaleTimeString(language, { hour: 'numeric', minute: '2-digit' });
+    if (at.toDateString() === new Date().toDateString()) return say('backToday', { time: time });
+    var day = at.toLocaleDateString(language, { weekday: 'long', day: 'numeric', month: 'long' });
+    return say('backLater', { day: day, time: time });
   }
 
   // ---- proactive chat ---------------------------------------------------------------------------------
@@ -542,7 +557,9 @@
         showChat();
         connect();
       } else {
-        checkAvailability().then(function (online) { if (online) showChat(); else showOffline(); });
+        checkAvailability().then(function (answer) {
+          if (answer.online) showChat(); else showOffline(answer.opens_at);
+        });
       }
       renderMessages();
       markRead();
@@ -561,11 +578,13 @@
       offline.hidden = true;
     }
 
-    function showOffline() {
+    function showOffline(opensAt) {
       chat.hidden = true;
       offline.hidden = false;
       while (offline.firstChild) offline.removeChild(offline.firstChild);
       offline.appendChild(el('strong', null, say('offlineTitle')));
+      var back = backAt(opensAt);
+      if (back) offline.appendChild(el('p', { class: 'back' }, back));
       offline.appendChild(el('p', null, say('offlineIntro')));
       var name = el('input', { name: 'name', 'aria-label': say('name'), placeholder: say('name'), maxlength: '200' });
       var email = el('input', { name: 'email', type: 'email', required: '', 'aria-label': say('email'),
