@@ -170,9 +170,9 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
     item_keys += store.partition(f"CUSTOMER#{customer_id}")
     item_keys += [{"pk": f"IDENTITY#{i['channel']}#{i['address']}", "sk": "IDENTITY"}
                   for i in customer.get("identities") or []]
-    store.delete_keys(item_keys)
     at = iso(now())
-    store.mark_customer_erased(customer_id, at)
+    store.mark_customer_erased(customer_id, at)  # first: while the profile goes, its tokens never pass as new visitors
+    store.delete_keys(item_keys)
     store.record([], {"id": uuid.uuid4().hex, "at": at, "actor": actor, "action": "customer_erased",
                       "customer_id": customer_id, "tickets": len(tickets), "items": len(item_keys)})
     return {"customer_id": customer_id, "tickets_deleted": len(tickets), "items_deleted": len(item_keys)}
