@@ -5,13 +5,16 @@ HTTP request; `parse_send_response` reads the provider's answer into a
 SendResult (its message id, or an error a person can act on); `send` applies
 the retry policy (429, 5xx and network errors are retried with exponential
 backoff and full jitter, honouring Retry-After) around an injectable sender
-and sleep; `deliver` does all three.
+and sleep; `deliver` does all three for one provider message. A reply longer
+than the channel allows is split on paragraph, sentence or word boundaries
+(`split_text`), and `deliver_reply` sends its parts in order.
 """
 from __future__ import annotations
 
 import base64
 import json
 import random
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -28,11 +31,20 @@ from chalicelib.errors import ValidationError
 __all__ = [
     "ChannelConfig", "HttpRequest", "HttpResponse", "SendResult", "SendOutcome", "SENDABLE_CHANNELS",
     "build_send_request", "parse_send_response", "should_retry", "backoff_seconds", "parse_retry_after",
-    "send", "deliver", "simulated_response", "graph_url", "json_body", "error_text",
+    "send", "deliver", "simulated_response", "graph_url", "json_body", "error_text", "split_text", "text_length",
+    "deliver_reply", "ReplyResult", "MAX_TEXT_LENGTH",
 ]
 
 SENDABLE_CHANNELS = ("whatsapp", "messenger", "instagram", "telegram", "sms")
+# Longest text one provider message may carry, in UTF-16 code units (how the strictest providers count).
 MAX_TEXT_LENGTH = {"whatsapp": 4096, "messenger": 2000, "instagram": 1000, "telegram": 4096, "sms": 1600}
+# Where a long reply may be cut, best first; each pattern matches the gap between two parts.
+_BOUNDARIES = (
+    re.compile(r"\n[ \t]*\n\s*"),  # paragraph
+    re.compile(r"\n\s*"),  # line
+    re.compile(r"(?<=[.!?…。！？])[\"'”’»)\]]*\s+"),  # sentence
+    re.compile(r"\s+"),  # word
+)
 
 
 @dataclass(frozen=True)
@@ -108,9 +120,9 @@ def _check_text(channel: str, text: str) -> None:
     if not isinstance(text, str) or not text.strip():
         raise ValidationError("the reply text is empty; write something to send")
     limit = MAX_TEXT_LENGTH[channel]
-    if len(text) > limit:
+    if text_length(text) > limit:
         raise ValidationError(
-            f"the reply is {len(text)} characters; {channel} allows at most {limit}: shorten or split it"
+            f"the reply is {text_length(text)} characters; {channel} allows at most {limit}: shorten or split it"
         )
 
 
@@ -179,6 +191,49 @@ def _twilio_request(channel: str, to: str, text: str, config: ChannelConfig) -> 
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {credentials}"}
     url = f"{config.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
     return HttpRequest("POST", url, headers, urlencode(form).encode("utf-8"))
+
+
+# --- long replies ----------------------------------------------------------
+
+
+def text_length(text: str) -> int:
+    """Length in UTF-16 code units: an emoji outside the BMP counts twice, as Telegram and Twilio count it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """`text` in parts of at most `limit` (text_length), cut at the best boundary in the second half of each part.
+
+    Paragraph breaks first, then line breaks, sentence ends and spaces; a word longer than the
+    limit is cut where the limit falls. Whitespace around the cuts is dropped.
+    """
+    parts: list[str] = []
+    rest = text.strip()
+    while text_length(rest) > limit:
+        end, resume = _cut(rest, limit)
+        parts.append(rest[:end].rstrip())
+        rest = rest[resume:].lstrip()
+    return [*parts, rest] if rest else parts or [text]
+
+
+def _cut(text: str, limit: int) -> tuple[int, int]:
+    """Where the first part of `text` ends and the rest resumes (the gap between them is dropped)."""
+    fits = max(_fitting_prefix(text, limit), 1)
+    for boundary in _BOUNDARIES:
+        gaps = [gap for gap in boundary.finditer(text, 0, fits) if gap.start() >= fits // 2]
+        if gaps:
+            return gaps[-1].start(), gaps[-1].end()
+    return fits, fits
+
+
+def _fitting_prefix(text: str, limit: int) -> int:
+    """How many characters from the start fit in `limit` UTF-16 code units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(text)
 
 
 # --- reading responses -----------------------------------------------------
@@ -364,6 +419,55 @@ def deliver(
     if result.error and outcome.gave_up:
         return SendResult(None, f"{result.error} (gave up after {outcome.attempts} attempts)")
     return result
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    """A reply's parts as sent: the provider ids of those accepted so far, and why the next one failed."""
+
+    provider_message_ids: list[str]
+    parts: int
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every part was accepted."""
+        return self.error is None and len(self.provider_message_ids) == self.parts
+
+
+def deliver_reply(
+    channel: str,
+    *,
+    to: str,
+    text: str,
+    config: ChannelConfig,
+    sender: Sender,
+    sent: list[str] | tuple[str, ...] = (),
+    on_sent: Callable[[int, str], None] | None = None,
+    max_attempts: int = 4,
+    sleep: Callable[[float], None] = time.sleep,
+    rand: Callable[[], float] = random.random,
+) -> ReplyResult:
+    """Send a reply as as many provider messages as the channel's length limit needs, in order.
+
+    `sent` holds the ids of parts a previous try sent (they are not sent again); `on_sent(index, id)`
+    is called after each part but the last, so a later try can resume after it. Stops at the first
+    part the provider does not accept.
+    """
+    if channel not in SENDABLE_CHANNELS:
+        raise ValidationError(f"channel {channel!r} cannot send messages; use one of {', '.join(SENDABLE_CHANNELS)}")
+    parts = split_text(text, MAX_TEXT_LENGTH[channel])
+    ids = list(sent)
+    for index in range(len(ids), len(parts)):
+        result = deliver(channel, to=to, text=parts[index], config=config, sender=sender,
+                         max_attempts=max_attempts, sleep=sleep, rand=rand)
+        if not result.ok:
+            where = f"part {index + 1} of {len(parts)}: " if len(parts) > 1 else ""
+            return ReplyResult(ids, len(parts), where + str(result.error))
+        ids.append(str(result.provider_message_id))
+        if on_sent is not None and index < len(parts) - 1:
+            on_sent(index, ids[-1])
+    return ReplyResult(ids, len(parts))
 
 
 # --- local stand-in --------------------------------------------------------

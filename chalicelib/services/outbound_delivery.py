@@ -6,13 +6,15 @@ The DeliveryQueue receives the bus's MessageAdded events for public agent messag
   In-Reply-To/References (so the customer's answer threads back), plain text and HTML from the
   templates below, sent with SES ``SendRawEmail``;
 * whatsapp, messenger, instagram, telegram, sms: the provider's send API through
-  ``channels.outbound.deliver`` (retries with backoff on 429/5xx) and the sender bootstrap chose
+  ``channels.outbound.deliver_reply`` (retries with backoff on 429/5xx) and the sender bootstrap chose
   (HTTPS in AWS, the local outbox on the local stack).
 
-The provider's message id is stored with a sent marker, so delivery receipts (services.channel_inbound.
-apply_status) find the message. A failure is shown on the message and raised: SQS retries the record
-and, after maxReceiveCount, moves it to the DeliveryDLQ with the reason in the log. A message marked
-sent already (a redelivered record) is not sent again.
+A reply longer than the channel allows goes out as several provider messages, in order; each part's id
+is kept as it is sent, so a retry resumes after the parts that went out. The provider's message ids are
+stored with a sent marker each, so delivery receipts (services.channel_inbound.apply_status) find the
+message. A failure is shown on the message and raised: SQS retries the record and, after
+maxReceiveCount, moves it to the DeliveryDLQ with the reason in the log. A message marked sent already
+(a redelivered record) is not sent again.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from typing import Any
 
 from chalicelib.channels.email import compose_reply
 from chalicelib.channels.email.html import text_to_html
-from chalicelib.channels.outbound import SENDABLE_CHANNELS, ChannelConfig, deliver
+from chalicelib.channels.outbound import SENDABLE_CHANNELS, ChannelConfig, deliver_reply
 from chalicelib.clock import iso, now
 from chalicelib.domain import events as ev
 from chalicelib.domain.placeholders import render
@@ -94,8 +96,9 @@ def deliver_event(name: str, detail: dict[str, Any]) -> str:
     try:
         if channel == "email":
             provider_id, details = _send_email(store, ticket, customer, stored[0])
+            provider_ids = [provider_id]
         else:
-            provider_id, details = _send_message(channel, customer, stored[0]), {}
+            provider_ids, details = _send_message(store, channel, customer, stored[0], conversation_id), {}
     except UndeliverableAddressError as error:
         store.mark_delivery_failed(conversation_id, seq, iso(now()), error.message)
         logger.info("reply not sent: address undeliverable", extra={"message_id": message["id"]})
@@ -105,9 +108,9 @@ def deliver_event(name: str, detail: dict[str, Any]) -> str:
         store.mark_delivery_failed(conversation_id, seq, iso(now()), reason)
         raise DeliveryFailedError(f"{channel} reply {message['id']} on ticket {detail['ticket_id']} "
                                   f"was not sent: {reason}") from error
-    store.mark_sent(channel, provider_id, conversation_id, seq, iso(now()), details)
+    store.mark_sent(channel, provider_ids, conversation_id, seq, iso(now()), details)
     logger.info("reply sent", extra={"channel": channel, "ticket_id": detail["ticket_id"],
-                                     "provider_message_id": provider_id})
+                                     "provider_message_id": provider_ids[0], "parts": len(provider_ids)})
     return "sent"
 
 
@@ -192,11 +195,17 @@ def _message_token(message_id: str) -> str:
 # --- messaging channels ------------------------------------------------------------------------------
 
 
-def _send_message(channel: str, customer: dict[str, Any], message: dict[str, Any]) -> str:
+def _send_message(store: Any, channel: str, customer: dict[str, Any], message: dict[str, Any],
+                  conversation_id: str) -> list[str]:
+    """Send the reply in as many parts as the channel needs; returns each part's provider id."""
     from chalicelib.bootstrap import channel_sender
 
-    result = deliver(channel, to=customer_address(customer, channel), text=message.get("body", ""),
-                     config=channel_config(), sender=channel_sender())
+    def part_sent(index: int, provider_id: str) -> None:
+        store.record_part_sent(conversation_id, message["seq"], index, provider_id)
+
+    result = deliver_reply(channel, to=customer_address(customer, channel), text=message.get("body", ""),
+                           config=channel_config(), sender=channel_sender(),
+                           sent=message.get("provider_message_ids") or (), on_sent=part_sent)
     if not result.ok:
         raise DeliveryFailedError(f"the {channel} provider did not accept the reply: {result.error}")
-    return str(result.provider_message_id)
+    return result.provider_message_ids

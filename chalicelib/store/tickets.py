@@ -282,24 +282,27 @@ class TicketStore:
             pass  # a receipt older than what we know (read arrives before delivered)
         return True
 
-    def mark_sent(self, channel: str, provider_message_id: str, conversation_id: str, seq: int, at: str,
+    def mark_sent(self, channel: str, provider_message_ids: list[str], conversation_id: str, seq: int, at: str,
                   details: dict[str, Any] | None = None) -> bool:
-        """Record that a message went out (provider id, delivery "sent") with its sent marker, in one transaction.
+        """Record that a message went out (delivery "sent") with a sent marker per provider id, in one transaction.
 
-        details: further attributes for the message (e.g. the email's own Message-ID). Returns False when
-        the message was marked sent already (a redelivered job) or no longer exists.
+        provider_message_ids: one id, or one per part of a reply sent in several; the first is the message's
+        provider_message_id and, for several, all are listed in provider_message_ids. details: further
+        attributes for the message (e.g. the email's own Message-ID). Returns False when the message was
+        marked sent already (a redelivered job) or no longer exists.
         """
         names = {"#d": "delivery"}
         updates = ["provider_message_id = :pid", "delivery_at = if_not_exists(delivery_at, :at)"]
-        values: dict[str, Any] = {":pid": value(provider_message_id), ":at": value(at), ":sent": value("sent"),
+        values: dict[str, Any] = {":pid": value(provider_message_ids[0]), ":at": value(at), ":sent": value("sent"),
                                   ":one": value(1), ":failed": value("failed")}
-        for index, (name, data) in enumerate((details or {}).items()):
+        parts = {"provider_message_ids": provider_message_ids} if len(provider_message_ids) > 1 else {}
+        for index, (name, data) in enumerate({**(details or {}), **parts}.items()):
             names[f"#x{index}"] = name
             values[f":x{index}"] = value(data)
             updates.append(f"#x{index} = :x{index}")
-        marker, _ = self.sent_marker(channel, provider_message_id, conversation_id, seq)
+        markers = [self.sent_marker(channel, pid, conversation_id, seq)[0] for pid in provider_message_ids]
         try:
-            self._db.transact_write_items(TransactItems=[marker, {"Update": {
+            self._db.transact_write_items(TransactItems=[*markers, {"Update": {
                 "TableName": self._table, "Key": to_item(keys.message(conversation_id, seq)),
                 "UpdateExpression": "SET " + ", ".join(updates) + ", #d = :sent, delivery_rank = :one "
                                     "REMOVE delivery_error",
@@ -310,6 +313,19 @@ class TicketStore:
                 return False
             raise
         return True
+
+    def record_part_sent(self, conversation_id: str, seq: int, index: int, provider_message_id: str) -> None:
+        """Remember that part `index` of a reply sent in several went out, so a retry resumes after it."""
+        try:
+            self._db.update_item(
+                TableName=self._table, Key=to_item(keys.message(conversation_id, seq)),
+                UpdateExpression="SET provider_message_ids = list_append(if_not_exists(provider_message_ids, :none), :id)",
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(provider_message_ids) "
+                                    "OR size(provider_message_ids) = :index)",
+                ExpressionAttributeValues={":none": value([]), ":id": value([provider_message_id]),
+                                           ":index": value(index)})
+        except self._db.exceptions.ConditionalCheckFailedException:
+            pass  # another try recorded it first
 
     def mark_delivery_failed(self, conversation_id: str, seq: int, at: str, error: str) -> None:
         """Show on a message that sending it failed, and why (kept until a retry succeeds)."""

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from chalicelib.channels.outbound import split_text
 from tests.conftest import wait_for
 from tests.functional.channel_helpers import (
     messenger_text,
@@ -64,6 +65,29 @@ def test_an_agent_reply_on_whatsapp_is_sent_and_delivery_receipts_update_it(stac
 
     # then the agent sees the reply read
     assert _message(stack, ticket_id, sent["id"], delivery="read")["delivery_at"]
+
+
+def test_a_long_whatsapp_reply_goes_out_in_parts_and_a_receipt_for_any_part_updates_it(stack):
+    # given a customer wrote on WhatsApp
+    phone = unique_phone()
+    assert post_meta(stack, "whatsapp", whatsapp_text(phone, "How will the delivery work?")).status_code == 200
+    ticket_id = wait_for_ticket(stack, "phone", phone, channel="whatsapp")["ticket"]["id"]
+
+    # when an agent replies with more than WhatsApp's 4096 characters
+    body = "\n\n".join(f"Step {n}: " + "The courier calls you an hour before arriving. " * 25 for n in range(5))
+    sent = reply(stack, ticket_id, body)
+
+    # then the reply goes out as whole paragraphs in two WhatsApp messages, and the message lists both ids
+    stored = _message(stack, ticket_id, sent["id"], delivery="sent")
+    first, second = stored["provider_message_ids"]
+    assert stored["provider_message_id"] == first
+    texts = {json.loads(item["request"]["body"])["text"]["body"] for item in outbox(stack, "whatsapp")
+             if item["recipient"] == phone}
+    assert texts == set(split_text(body, 4096)) and len(texts) == 2
+
+    # when WhatsApp reports the second part delivered, the agent sees the reply delivered
+    assert post_meta(stack, "whatsapp", whatsapp_status(second, phone, "delivered")).status_code == 200
+    _message(stack, ticket_id, sent["id"], delivery="delivered")
 
 
 def _start_messenger(stack):

@@ -1,4 +1,4 @@
-"""Sending replies: provider requests, provider answers, and the retry policy."""
+"""Sending replies: provider requests, provider answers, the retry policy, and long replies in parts."""
 import base64
 import json
 import threading
@@ -7,6 +7,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.channels import outbound
 from chalicelib.channels.http_sender import HttpResponse, NetworkError, RecordingSender, UrllibSender
@@ -340,3 +342,118 @@ def test_urllib_sender_raises_network_error_when_nobody_answers():
         UrllibSender(timeout_seconds=5)(outbound.HttpRequest("POST", f"http://127.0.0.1:{port}/x", {}, b""))
 
     assert "127.0.0.1" in raised.value.message
+
+
+# --- long replies -----------------------------------------------------------
+
+
+def paragraph(sentences: int, words: str = "The parcel left our warehouse this morning") -> str:
+    return " ".join(f"{words} ({n})." for n in range(sentences))
+
+
+def test_a_reply_within_the_limit_is_one_part():
+    assert outbound.split_text("  Your refund is on its way.\n", 100) == ["Your refund is on its way."]
+
+
+def test_paragraphs_that_fit_are_kept_whole():
+    first, second, third = paragraph(10), paragraph(10), paragraph(10)
+
+    parts = outbound.split_text(f"{first}\n\n{second}\n\n{third}", len(first) * 2 + 10)
+
+    assert parts == [f"{first}\n\n{second}", third]
+
+
+def test_a_paragraph_longer_than_the_limit_is_cut_after_a_sentence():
+    text = paragraph(40)
+
+    parts = outbound.split_text(text, 500)
+
+    assert len(parts) > 1 and all(part.endswith(").") for part in parts)
+    assert " ".join(parts) == text
+
+
+def test_a_sentence_longer_than_the_limit_is_cut_between_words():
+    text = " ".join(["word"] * 300)
+
+    parts = outbound.split_text(text, 100)
+
+    assert all(len(part) <= 100 and not part.startswith(" ") and part.endswith("word") for part in parts)
+    assert " ".join(parts) == text
+
+
+def test_a_word_longer_than_the_limit_is_cut_where_the_limit_falls():
+    assert outbound.split_text("x" * 250, 100) == ["x" * 100, "x" * 100, "x" * 50]
+
+
+def test_length_counts_utf16_units_so_emoji_count_twice():
+    parts = outbound.split_text("🎉" * 150, 100)
+
+    assert outbound.text_length("🎉") == 2
+    assert [len(part) for part in parts] == [50, 50, 50]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("ab .!?\n🎉é"), min_size=1, max_size=600),
+       limit=st.integers(min_value=2, max_value=80))
+def test_parts_fit_the_limit_and_keep_every_character_in_order(text, limit):
+    parts = outbound.split_text(text, limit)
+
+    if text.strip():
+        assert all(part.strip() and outbound.text_length(part) <= limit for part in parts)
+    assert "".join("".join(part.split()) for part in parts) == "".join(text.split())
+
+
+@pytest.mark.parametrize("channel", outbound.SENDABLE_CHANNELS)
+def test_every_part_of_a_long_reply_can_be_sent_on_its_channel(channel):
+    limit = outbound.MAX_TEXT_LENGTH[channel]
+    text = "\n\n".join(paragraph(30) for _ in range(12))
+    to = "123456789" if channel in ("messenger", "instagram", "telegram") else "+14158675309"
+
+    parts = outbound.split_text(text, limit)
+
+    assert len(parts) > 1
+    for part in parts:
+        build_send_request(channel, to=to, text=part, config=CONFIG)
+
+
+def recording_provider(refuse_call: int | None = None):
+    """A sender that answers like the provider; the refuse_call-th request (1-based) gets a 400."""
+    sender = RecordingSender(respond=lambda request: (
+        HttpResponse(400, b'{"error": {"message": "Message too long", "code": 100}}')
+        if len(sender.requests) == refuse_call else outbound.simulated_response(request)))
+    return sender
+
+
+def test_a_long_reply_goes_out_in_parts_in_order():
+    sender, progress = recording_provider(), []
+    text = "\n\n".join(paragraph(30) for _ in range(3))
+
+    result = outbound.deliver_reply("whatsapp", to="+16505551234", text=text, config=CONFIG, sender=sender,
+                                    on_sent=lambda index, provider_id: progress.append((index, provider_id)))
+
+    bodies = [json_body(request)["text"]["body"] for request in sender.requests]
+    assert result.ok and result.parts == len(bodies) > 1
+    assert bodies == outbound.split_text(text, 4096) and "\n\n".join(bodies) == text
+    assert progress == list(enumerate(result.provider_message_ids))[:-1]
+
+
+def test_a_retry_resumes_after_the_parts_already_sent():
+    sender = recording_provider()
+    text = "\n\n".join(paragraph(30) for _ in range(3))
+    parts = outbound.split_text(text, 2000)
+
+    result = outbound.deliver_reply("messenger", to="1", text=text, config=CONFIG, sender=sender,
+                                    sent=["m_first"])
+
+    assert [json_body(r)["message"]["text"] for r in sender.requests] == parts[1:]
+    assert result.ok and result.provider_message_ids[0] == "m_first" and len(result.provider_message_ids) == len(parts)
+
+
+def test_a_part_the_provider_refuses_stops_the_reply_and_says_which():
+    sender = recording_provider(refuse_call=2)
+    text = "\n\n".join(paragraph(30) for _ in range(3))
+
+    result = outbound.deliver_reply("messenger", to="1", text=text, config=CONFIG, sender=sender, sleep=lambda s: None)
+
+    assert not result.ok and len(sender.requests) == 2 and len(result.provider_message_ids) == 1
+    assert result.error.startswith(f"part 2 of {result.parts}: HTTP 400") and "Message too long" in result.error
