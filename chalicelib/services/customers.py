@@ -166,7 +166,7 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
             store.save_ticket({**ticket, "status": "closed", "version": ticket["version"] + 1}, ticket["version"],
                               [], None, extra=release)
         item_keys += store.partition(f"TICKET#{ticket['id']}") + store.partition(f"CONV#{ticket['conversation_id']}")
-        _delete_attachments(ticket["id"])
+        _delete_attachments(store, ticket)
     item_keys += store.partition(f"CUSTOMER#{customer_id}")
     item_keys += [{"pk": f"IDENTITY#{i['channel']}#{i['address']}", "sk": "IDENTITY"}
                   for i in customer.get("identities") or []]
@@ -178,13 +178,18 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
     return {"customer_id": customer_id, "tickets_deleted": len(tickets), "items_deleted": len(item_keys)}
 
 
-def _delete_attachments(ticket_id: int) -> None:
+def _delete_attachments(store: Any, ticket: dict[str, Any]) -> None:
+    """Delete a ticket's files: its own folder, and every file its messages list (a customer's files, from
+    email or a messaging channel, are kept in a folder per message)."""
     from chalicelib.bootstrap import client
     from chalicelib.config import settings
 
     s3 = client("s3")
     bucket = settings().attachments_bucket
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"attachments/{ticket_id}/"):
-        objects = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if objects:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+    keys = {a["key"] for message in store.messages(ticket["conversation_id"], limit=10_000)
+            for a in message.get("attachments") or [] if isinstance(a, dict) and a.get("key")}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"attachments/{ticket['id']}/"):
+        keys.update(o["Key"] for o in page.get("Contents", []))
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 1000):  # delete_objects takes 1000 keys at a time
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in ordered[start:start + 1000]]})

@@ -101,6 +101,25 @@ def test_a_file_the_provider_refuses_is_listed_as_not_downloaded_and_the_text_is
     assert attachment["filename"] == "filename.pdf"
 
 
+def test_erasing_the_customer_deletes_their_files(stack, providers):
+    # given a customer whose WhatsApp image is stored
+    phone, media_id = unique_phone(), str(uuid.uuid4().int)[:15]
+    providers.json(f"/v21.0/{media_id}", {"url": f"{providers.url}/lookaside/{media_id}"})
+    providers.file(f"/lookaside/{media_id}", JPEG, "image/jpeg")
+    assert post_meta(stack, "whatsapp", corpus_whatsapp("image", phone, media_id)).status_code == 200
+    view = wait_for_ticket(stack, "phone", phone, channel="whatsapp")
+    key = view["messages"][0]["attachments"][0]["key"]
+
+    # when an admin erases the customer
+    erased = requests.delete(stack.api(f"/customers/{view['ticket']['requester_id']}"), headers=stack.auth(),
+                             timeout=30)
+
+    # then the file is gone from the bucket too
+    assert erased.status_code == 200, erased.text
+    stored = stack.boto("s3").list_objects_v2(Bucket=stack.resources["ATTACHMENTS_BUCKET"], Prefix=key)
+    assert stored.get("KeyCount", 0) == 0
+
+
 # --- the ingest consumer's tries, in this process ------------------------------------------------------
 
 
