@@ -53,7 +53,9 @@ class Settings:
     telegram_api_base: str = "https://api.telegram.org"
     twilio_api_base: str = "https://api.twilio.com"
     media_max_bytes: int = 25 * 1024 * 1024  # the biggest file a customer may send on a messaging channel
-    media_download_attempts: int = 3  # deliveries of a contact that try its files before storing it without them
+    # Deliveries of a contact that try its files before it is stored without them; below the inbound queue's
+    # maxReceiveCount (5), so the message never reaches the DLQ for a file.
+    media_download_attempts: int = 3
 
     @property
     def is_local(self) -> bool:

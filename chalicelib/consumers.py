@@ -16,11 +16,16 @@ def inbound_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Ingest a batch from the FIFO inbound queue (a failure holds back only its own conversation)."""
     from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
+    from chalicelib.services.channel_media import MediaNotReadyError
     from chalicelib.services.ingest import handle_contact
 
     def record_handler(record: Any) -> None:
         try:
             handle_contact(json.loads(record.body), attempt=int(record.attributes.approximate_receive_count or 1))
+        except MediaNotReadyError as error:
+            logger.warning("inbound record waits for a customer's file; SQS delivers it again",
+                           extra={"message_id": record.message_id, "reason": error.message})
+            raise
         except Exception as error:
             _fail_loudly("inbound", record, error)
             raise
