@@ -193,9 +193,20 @@ def inbound_email(event, context):
     return handle_ses_event(event, context)
 
 
+# Files on tickets: agents' uploads, downloads, links sent to customers -----------------------
+@app.route("/api/tickets/{ticket_id}/attachments", methods=["POST"])
+def ticket_uploads(ticket_id):
+    return attachments.upload(app.current_request, ticket_id=ticket_id)
+
+
 @app.route("/api/tickets/{ticket_id}/attachments/{folder}/{filename}", methods=["GET"])
 def ticket_attachment(ticket_id, folder, filename):
     return attachments.download(app.current_request, ticket_id=ticket_id, folder=folder, filename=filename)
+
+
+@app.route("/api/files/{folder}/{filename}", methods=["GET"])
+def shared_file(folder, filename):
+    return attachments.shared_file(app.current_request, folder=folder, filename=filename)
 
 
 # Local stack only ----------------------------------------------------------------------------

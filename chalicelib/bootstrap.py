@@ -29,6 +29,19 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
 
 
 @lru_cache(maxsize=1)
+def s3_signer() -> Any:
+    """An S3 client for pre-signed upload forms and download links, always signed with Signature Version 4."""
+    with _lock:
+        import boto3
+        from botocore.config import Config
+
+        from chalicelib.config import settings
+
+        return boto3.session.Session().client("s3", region_name=settings().region,
+                                              config=Config(signature_version="s3v4"))
+
+
+@lru_cache(maxsize=1)
 def ticket_store():
     """The DynamoDB store of tickets, conversations, messages, customers and the outbox."""
     from chalicelib.config import settings
@@ -221,5 +234,5 @@ def reset() -> None:
                    token_verifier, websocket_sender, watcher_store, live_chat_store, proactive_store,
                    channel_sender, media_sender, email_intake_store):
         cached.cache_clear()
-    for cached in (organization_store, api_token_store, zendesk_id_store, deleted_ticket_store):
+    for cached in (s3_signer, organization_store, api_token_store, zendesk_id_store, deleted_ticket_store):
         cached.cache_clear()

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import endpoint, if_match_version, read_json
 from chalicelib.api.tokens import Principal
+from chalicelib.domain.attachments import MAX_FILES
 from chalicelib.domain.tickets import CHANNELS, STATUSES, one_of
 from chalicelib.errors import NotFoundError, ValidationError
 
@@ -84,6 +85,8 @@ class TicketChanges(BaseModel):
 class NewMessage(BaseModel):
     body: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     public: bool = True
+    attachments: list[str] = Field(default_factory=list, max_length=MAX_FILES,
+                                   description="ids of files uploaded with POST /api/tickets/{id}/attachments")
 
 
 
@@ -104,10 +107,12 @@ def update_ticket(request: Any, principal: Principal, ticket_id: str) -> dict[st
 
 @endpoint(auth="agent")
 def add_message(request: Any, principal: Principal, ticket_id: str) -> tuple[int, dict[str, Any]]:
-    """A public reply (agents, admins) or an internal note ("public": false; light agents too)."""
+    """A public reply (agents, admins) or an internal note ("public": false; light agents too), with files
+    uploaded to the ticket ("attachments": [id, ...])."""
     from chalicelib.services.tickets import add_agent_message
 
     body = read_json(request, NewMessage)
     if not body.body.strip():
         raise ValidationError("body: must contain some text")
-    return 201, {"message": add_agent_message(principal, _ticket_id(ticket_id), body.body, body.public)}
+    return 201, {"message": add_agent_message(principal, _ticket_id(ticket_id), body.body, body.public,
+                                              attachments=body.attachments)}

@@ -107,7 +107,7 @@ def message_frame(conversation_id: str, message: dict[str, Any], *, for_agent: b
     """A stored message as a customer (public fields) or an agent (everything useful) sees it."""
     fields = ("id", "author_type", "author_name", "body", "created_at")
     if for_agent:
-        fields += ("author_id", "public", "channel")
+        fields += ("author_id", "public", "channel", "attachments")
     frame: dict[str, Any] = {"type": "message", "conversation_id": conversation_id, "seq": message["seq"],
                              "message": {k: message.get(k) for k in fields}}
     if for_agent and ticket_id is not None:

@@ -4,10 +4,10 @@ The DeliveryQueue receives the bus's MessageAdded events for public agent messag
 
 * email: a reply composed with the ticket token, Parley's Message-ID and the conversation's
   In-Reply-To/References (so the customer's answer threads back), plain text and HTML from the
-  templates below, sent with SES ``SendRawEmail``;
+  templates below and the message's files attached, sent with SES ``SendRawEmail``;
 * whatsapp, messenger, instagram, telegram, sms: the provider's send API through
   ``channels.outbound.deliver_reply`` (retries with backoff on 429/5xx) and the sender bootstrap chose
-  (HTTPS in AWS, the local outbox on the local stack).
+  (HTTPS in AWS, the local outbox on the local stack); files go as signed links under the text.
 
 A reply longer than the channel allows goes out as several provider messages, in order; each part's id
 is kept as it is sent, so a retry resumes after the parts that went out. The provider's message ids are
@@ -30,6 +30,7 @@ from chalicelib.domain import events as ev
 from chalicelib.domain.placeholders import render
 from chalicelib.errors import ParleyError
 from chalicelib.observability import logger
+from chalicelib.services.attachments import customer_link, file_bytes
 
 DELIVERABLE_CHANNELS = ("email", *SENDABLE_CHANNELS)
 _SENT_STATES = ("sent", "delivered", "read")
@@ -166,7 +167,9 @@ def _send_email(store: Any, ticket: dict[str, Any], customer: dict[str, Any], me
         ticket_id=ticket["id"], message_id=_message_token(message["id"]), from_address=s.support_address,
         from_name=message.get("author_name") or "Support", to_address=to, subject=_reply_subject(ticket),
         text=text, html=html, mail_domain=s.mail_domain, in_reply_to=in_reply_to,
-        references=list(previous.get("references") or []), auto=False)
+        references=list(previous.get("references") or []), auto=False,
+        attachments=[(a["filename"], a.get("content_type") or "application/octet-stream", file_bytes(a["key"]))
+                     for a in message.get("attachments") or []])
     response = client("ses").send_raw_email(RawMessage={"Data": raw})
     return response["MessageId"], {"email": {"message_id": sent_id, "to": [to], "in_reply_to": in_reply_to,
                                              "subject": _reply_subject(ticket)}}
@@ -203,9 +206,15 @@ def _send_message(store: Any, channel: str, customer: dict[str, Any], message: d
     def part_sent(index: int, provider_id: str) -> None:
         store.record_part_sent(conversation_id, message["seq"], index, provider_id)
 
-    result = deliver_reply(channel, to=customer_address(customer, channel), text=message.get("body", ""),
+    result = deliver_reply(channel, to=customer_address(customer, channel), text=_with_links(message),
                            config=channel_config(), sender=channel_sender(),
                            sent=message.get("provider_message_ids") or (), on_sent=part_sent)
     if not result.ok:
         raise DeliveryFailedError(f"the {channel} provider did not accept the reply: {result.error}")
     return result.provider_message_ids
+
+
+def _with_links(message: dict[str, Any]) -> str:
+    """The reply's text, followed by a link to each attached file (messaging channels carry no files here)."""
+    links = [f"{a['filename']}: {customer_link(a)}" for a in message.get("attachments") or []]
+    return "\n\n".join([message.get("body", ""), "\n".join(links)]) if links else message.get("body", "")

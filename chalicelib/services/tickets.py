@@ -10,6 +10,7 @@ from chalicelib.clock import iso, now
 from chalicelib.domain import events as ev
 from chalicelib.domain.tickets import PRIORITIES, TYPES, check_transition, one_of
 from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from chalicelib.services import attachments as agent_files
 from chalicelib.services import routing
 from chalicelib.services.ticket_fields import validate_values
 from chalicelib.store.tickets import CapacityError, stale_ticket_error
@@ -105,20 +106,23 @@ def update_ticket(principal: Principal, ticket_id: int, changes: dict[str, Any],
 
 
 def add_agent_message(principal: Principal, ticket_id: int, body: str, public: bool,
-                      message_id: str | None = None) -> dict[str, Any]:
+                      message_id: str | None = None, attachments: list[str] | None = None) -> dict[str, Any]:
     """A public reply or an internal note by an agent; light agents may only add notes.
 
-    message_id (a client's id for the message) makes a re-send a DuplicateError instead of a second message.
+    message_id (a client's id for the message) makes a re-send a DuplicateError instead of a second message;
+    attachments are ids of files uploaded to this ticket (services.attachments).
     """
     if public and principal.role == "light_agent":
         raise ForbiddenError("light agents can add internal notes only; send it with \"public\": false")
     ticket = load_ticket(ticket_id)
-    _, message = _commit(principal, ticket, {}, (body, public), message_id=message_id)
+    files = agent_files.attach(ticket, attachments) if attachments else None
+    _, message = _commit(principal, ticket, {}, (body, public), message_id=message_id, files=files)
     return message
 
 
 def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any], comment: tuple[str, bool] | None,
-            message_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+            message_id: str | None = None, files: list[dict[str, Any]] | None = None
+            ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Write an agent's change: fields, an optional message, and what the rules add, in one transaction."""
     from chalicelib.bootstrap import agent_store, ticket_store
     from chalicelib.services import rules
@@ -140,6 +144,8 @@ def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any],
         message = {"id": message_id or uuid.uuid4().hex, "seq": conversation["last_seq"] + 1, "ticket_id": ticket["id"],
                    "author_type": "agent", "author_id": principal.id, "author_name": agent.get("name"),
                    "body": body, "public": public, "channel": ticket["channel"], "created_at": at}
+        if files:
+            message["attachments"] = files
         if public:
             updated["last_agent_message_at"] = at
             if ticket.get("offered_to") == principal.id:  # answering accepts the chat offer

@@ -7,6 +7,7 @@ subject carries the token '[#1234]', and Reply-To is the plus-address 'support+t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from email import policy
 from email.headerregistry import Address
@@ -74,6 +75,7 @@ def compose_reply(
     references: list[str],
     auto: bool = False,
     now: datetime | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> tuple[str, bytes]:
     """Build an agent's (or an automatic) reply on a ticket as raw MIME, ready for SES or SMTP.
 
@@ -81,6 +83,7 @@ def compose_reply(
     HTML; HTML is made from the text when none is given), threads under the customer's message
     (In-Reply-To/References), carries the ticket token once in the subject and the ticket's
     plus-address as Reply-To. ``auto`` marks it Auto-Submitted so other robots do not answer it.
+    Each (filename, content type, bytes) in ``attachments`` is added as a file (multipart/mixed).
     """
     if not isinstance(ticket_id, int) or isinstance(ticket_id, bool) or ticket_id <= 0:
         raise ValidationError(f"ticket_id {ticket_id!r} must be a positive whole number")
@@ -111,6 +114,10 @@ def compose_reply(
     body = (text or "").replace("\r\n", "\n")
     mail.set_content(body if body.endswith("\n") else body + "\n", cte="quoted-printable")
     mail.add_alternative(sanitize_html(html) if html else text_to_html(body), subtype="html", cte="quoted-printable")
+    for filename, content_type, content in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        mail.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream",
+                            filename=_one_line(filename))
     return sent_id, mail.as_bytes()
 
 

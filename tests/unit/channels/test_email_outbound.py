@@ -125,3 +125,12 @@ def test_foreign_or_malformed_message_ids_name_no_ticket():
     assert parley_message_ticket("t12.m1@other.example", DOMAIN) is None
     assert parley_message_ticket("CAEAsyCZ@mail.gmail.com", DOMAIN) is None
     assert parley_message_ticket("", DOMAIN) is None
+
+
+def test_attached_files_travel_as_mime_attachments():
+    _, raw = _reply(attachments=[("Rechnung März.pdf", "application/pdf", b"%PDF-1.4 x"),
+                                 ("items.csv", "text/csv", b"sku,qty\n")])
+    email = parse_email(raw)
+    assert [(a.filename, a.content_type, a.content) for a in email.attachments] == [
+        ("Rechnung März.pdf", "application/pdf", b"%PDF-1.4 x"), ("items.csv", "text/csv", b"sku,qty\n")]
+    assert email.text.startswith("Hallo Jürgen")

@@ -1,0 +1,129 @@
+"""Agents' files on replies and notes: upload forms, attaching uploads to a message, reading them back.
+
+The browser uploads straight to S3 with a pre-signed POST form (no file passes through Lambda or API
+Gateway); a message then names the upload, which is checked again (it exists, its size and type are
+allowed) and copied next to the ticket's other files. Customers on messaging channels get links to
+``/api/files/...`` signed by Parley, which stay valid for LINK_DAYS days. See
+docs/decisions/0007-agent-attachments-by-pre-signed-upload.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+from urllib.parse import quote, unquote
+
+from chalicelib.api.tokens import Principal
+from chalicelib.clock import now
+from chalicelib.domain import attachments as files
+from chalicelib.errors import ForbiddenError, ValidationError
+
+UPLOAD_SECONDS = 600
+DOWNLOAD_SECONDS = 300
+LINK_DAYS = 30
+_MISSING = ("404", "403", "NoSuchKey", "NotFound")  # without s3:ListBucket a missing key answers 403
+
+
+def upload_form(principal: Principal, ticket_id: int, filename: Any, content_type: Any, size: Any
+                ) -> dict[str, Any]:
+    """A pre-signed POST form for one file on a ticket that can still be answered, and the id to send it with."""
+    from chalicelib.bootstrap import s3_signer
+    from chalicelib.config import settings
+    from chalicelib.services.tickets import load_ticket
+
+    ticket = load_ticket(ticket_id)
+    if ticket["status"] == "closed":
+        raise ValidationError(f"ticket {ticket_id} is closed; closed is final — create a follow-up ticket instead")
+    spec = files.checked_file(str(filename or ""), str(content_type or ""), size)
+    key = files.upload_key(ticket_id, secrets.token_hex(8), spec.filename)
+    fields = {"Content-Type": spec.content_type, "Content-Disposition": files.content_disposition(spec.filename),
+              "x-amz-meta-filename": quote(spec.filename), "x-amz-meta-uploader": principal.id}
+    form = s3_signer().generate_presigned_post(
+        settings().attachments_bucket, key, Fields=fields, ExpiresIn=UPLOAD_SECONDS,
+        Conditions=[*({name: value} for name, value in fields.items()),
+                    ["content-length-range", 1, files.MAX_FILE_BYTES]])
+    return {"attachment": {"id": key, "filename": spec.filename, "content_type": spec.content_type,
+                           "size": spec.size},
+            "upload": {"method": "POST", "url": form["url"], "fields": form["fields"], "file_field": "file",
+                       "expires_in": UPLOAD_SECONDS, "max_bytes": files.MAX_FILE_BYTES}}
+
+
+def attach(ticket: dict[str, Any], references: list[str]) -> list[dict[str, Any]]:
+    """The message's attachments from upload ids: each checked and copied to attachments/<ticket>/."""
+    from chalicelib.bootstrap import client
+    from chalicelib.config import settings
+
+    keys = files.checked_references(ticket["id"], references)
+    found = [_uploaded(key) for key in keys]
+    files.check_total([item["size"] for item in found])
+    bucket = settings().attachments_bucket
+    for key, item in zip(keys, found):
+        client("s3").copy_object(Bucket=bucket, Key=item["key"], CopySource={"Bucket": bucket, "Key": key})
+    return found
+
+
+def _uploaded(key: str) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    from chalicelib.bootstrap import client
+    from chalicelib.config import settings
+
+    try:
+        head = client("s3").head_object(Bucket=settings().attachments_bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _MISSING:
+            raise ValidationError(f"attachment {key} has not been uploaded, or its upload expired; "
+                                  "upload the file again") from None
+        raise
+    name = unquote((head.get("Metadata") or {}).get("filename", "")) or key.rpartition("/")[2].partition("-")[2]
+    spec = files.checked_file(name, head.get("ContentType"), int(head["ContentLength"]))
+    return {"key": files.stored_key(key), "filename": spec.filename, "content_type": spec.content_type,
+            "size": spec.size, "inline": False}
+
+
+def file_bytes(key: str) -> bytes:
+    """A stored file's content (for email attachments)."""
+    from chalicelib.bootstrap import client
+    from chalicelib.config import settings
+
+    return client("s3").get_object(Bucket=settings().attachments_bucket, Key=key)["Body"].read()
+
+
+def download_url(key: str, content_type: str | None = None, filename: str | None = None) -> str:
+    """A short-lived pre-signed GET URL that makes the browser download the file, never display it as a page."""
+    from chalicelib.bootstrap import s3_signer
+    from chalicelib.config import settings
+
+    params = {"Bucket": settings().attachments_bucket, "Key": key,
+              "ResponseContentDisposition": files.content_disposition(filename or key.rpartition("/")[2])}
+    if content_type:
+        params["ResponseContentType"] = content_type
+    return s3_signer().generate_presigned_url("get_object", Params=params, ExpiresIn=DOWNLOAD_SECONDS)
+
+
+def customer_link(attachment: dict[str, Any]) -> str:
+    """A link to an attachment for a customer (messaging channels): Parley's /api/files URL, signed."""
+    from chalicelib.config import settings
+
+    expires = int(now().timestamp()) + LINK_DAYS * 86_400
+    _, folder, name = attachment["key"].split("/", 2)
+    return (f"{settings().public_url.rstrip('/')}/api/files/{quote(folder, safe='')}/{quote(name, safe='')}"
+            f"?expires={expires}&signature={_signature(attachment['key'], expires)}")
+
+
+def shared_file_url(folder: str, name: str, expires: str | None, signature: str | None) -> str:
+    """Where a customer's signed link leads: a fresh pre-signed URL; 403 for a wrong or expired link."""
+    key = f"{files.ATTACHMENT_PREFIX}{unquote(folder)}/{unquote(name)}"
+    if not (expires or "").isdigit() or not hmac.compare_digest(_signature(key, int(expires)), signature or ""):
+        raise ForbiddenError("this file link is not valid; ask support to send the file again")
+    if int(expires) < now().timestamp():
+        raise ForbiddenError("this file link has expired; ask support to send the file again")
+    return download_url(key)
+
+
+def _signature(key: str, expires: int) -> str:
+    from chalicelib.config import settings
+
+    secret = hmac.new(settings().visitor_token_secret.encode(), b"parley attachment links", hashlib.sha256).digest()
+    return hmac.new(secret, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()

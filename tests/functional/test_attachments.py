@@ -1,0 +1,191 @@
+"""Agents attach files to replies and notes: pre-signed uploads, checks, the thread, email and messaging delivery."""
+from __future__ import annotations
+
+import json
+from email import policy
+from email.parser import BytesParser
+from urllib.parse import urlsplit
+
+import requests
+
+from tests.conftest import wait_for
+from tests.functional.channel_helpers import (
+    outbox,
+    post_meta,
+    send_mail,
+    ticket,
+    unique,
+    unique_phone,
+    wait_for_ticket,
+    whatsapp_text,
+)
+
+PDF = b"%PDF-1.4\n% a tiny invoice\n" + b"0" * 2000
+
+
+def _chat_ticket(stack, visitor, text="My invoice is wrong") -> int:
+    started = requests.post(stack.api("/sdk/conversations"), json={"message": text},
+                            headers={"Authorization": visitor["Authorization"]}, timeout=10).json()
+    wait_for(lambda: requests.get(stack.api(f"/tickets/{started['ticket_id']}"), headers=stack.auth(),
+                                  timeout=10).ok, message="the chat ticket")
+    return started["ticket_id"]
+
+
+def _upload_form(stack, ticket_id, filename="invoice.pdf", content_type="application/pdf", size=len(PDF),
+                 who="agent1@parley.test") -> requests.Response:
+    return requests.post(stack.api(f"/tickets/{ticket_id}/attachments"),
+                         json={"filename": filename, "content_type": content_type, "size": size},
+                         headers=stack.auth(who), timeout=10)
+
+
+def _upload(stack, ticket_id, filename="invoice.pdf", content=PDF, content_type="application/pdf",
+            who="agent1@parley.test", **field_changes) -> dict:
+    """Ask for a form and send the file with it, as the browser does; returns the attachment (its id)."""
+    answer = _upload_form(stack, ticket_id, filename, content_type, len(content), who)
+    assert answer.status_code == 201, answer.text
+    form = answer.json()["upload"]
+    fields = {**form["fields"], **field_changes}
+    stored = requests.post(form["url"], data=fields, files={form["file_field"]: (filename, content)}, timeout=30)
+    assert stored.status_code in (200, 201, 204), stored.text
+    return answer.json()["attachment"]
+
+
+def _send(stack, ticket_id, attachments, public=True, who="agent1@parley.test", body="Please see the file."):
+    return requests.post(stack.api(f"/tickets/{ticket_id}/messages"),
+                         json={"body": body, "public": public, "attachments": attachments},
+                         headers=stack.auth(who), timeout=30)
+
+
+def test_an_agent_replies_with_a_file_that_shows_on_the_message_and_downloads(stack, visitor):
+    # given a chat ticket and a PDF the agent uploaded for it
+    ticket_id = _chat_ticket(stack, visitor)
+    attachment = _upload(stack, ticket_id, filename="Rechnung März.pdf")
+    assert attachment["filename"] == "Rechnung März.pdf" and attachment["id"].startswith(f"uploads/{ticket_id}/")
+
+    # when the agent replies with it
+    sent = _send(stack, ticket_id, [attachment["id"]])
+
+    # then the message carries the file, kept with the ticket's files
+    assert sent.status_code == 201, sent.text
+    [carried] = sent.json()["message"]["attachments"]
+    assert carried["key"].startswith(f"attachments/{ticket_id}/")
+    assert (carried["filename"], carried["content_type"], carried["size"]) == ("Rechnung März.pdf",
+                                                                               "application/pdf", len(PDF))
+    assert ticket(stack, ticket_id)["messages"][-1]["attachments"] == [carried]
+
+    # and an agent downloads it through a short-lived link, as a download (never shown as a page)
+    _, folder, name = carried["key"].split("/")
+    link = requests.get(stack.api(f"/tickets/{ticket_id}/attachments/{folder}/{name}"),
+                        headers={**stack.auth(), "Accept": "application/json"}, timeout=10)
+    assert link.status_code == 200 and link.json()["expires_in"] > 0
+    download = requests.get(link.json()["url"], timeout=30)
+    assert download.content == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "Rechnung%20M%C3%A4rz.pdf" in download.headers["Content-Disposition"]
+
+
+def test_files_parley_does_not_take_are_refused_before_upload(stack, visitor):
+    ticket_id = _chat_ticket(stack, visitor)
+
+    page = _upload_form(stack, ticket_id, filename="page.html", content_type="text/html")
+    assert page.status_code == 400 and "cannot be attached" in page.json()["message"]
+    disguised = _upload_form(stack, ticket_id, filename="page.html", content_type="image/png")
+    assert disguised.status_code == 400
+    program = _upload_form(stack, ticket_id, filename="setup.bat", content_type="text/plain")
+    assert program.status_code == 400
+    huge = _upload_form(stack, ticket_id, size=6 * 1024 * 1024)
+    assert huge.status_code == 413 and "at most 5.0 MB" in huge.json()["message"]
+    anonymous = requests.post(stack.api(f"/tickets/{ticket_id}/attachments"),
+                              json={"filename": "a.pdf", "content_type": "application/pdf", "size": 10}, timeout=10)
+    assert anonymous.status_code == 401
+    missing = _upload_form(stack, 999_999_999)
+    assert missing.status_code == 404
+
+
+def test_a_message_may_only_carry_files_uploaded_to_its_own_ticket(stack, visitor):
+    # given a file uploaded to one ticket
+    first, second = _chat_ticket(stack, visitor, "first"), _chat_ticket(stack, visitor, "second")
+    attachment = _upload(stack, first)
+
+    # when a reply on another ticket names it, then it is refused and nothing is sent
+    other = _send(stack, second, [attachment["id"]])
+    assert other.status_code == 400
+    assert f"uploaded to ticket {first}, not ticket {second}" in other.json()["message"]
+    assert all(not m.get("attachments") for m in ticket(stack, second)["messages"])
+
+    # and keys that are not uploads, or uploads that never happened, are refused with the reason
+    stored = _send(stack, first, [f"attachments/{first}/0123456789abcdef-x.pdf"])
+    assert stored.status_code == 400 and "not a file uploaded" in stored.json()["message"]
+    never = _send(stack, first, [f"uploads/{first}/0123456789abcdef-never.pdf"])
+    assert never.status_code == 400 and "has not been uploaded" in never.json()["message"]
+
+
+def test_the_upload_is_checked_again_when_a_message_names_it(stack, visitor):
+    # given an upload whose form fields were changed to store an HTML page instead
+    ticket_id = _chat_ticket(stack, visitor)
+    attachment = _upload(stack, ticket_id, content=b"<script>alert(1)</script>", **{"Content-Type": "text/html"})
+
+    # when a reply names it, then Parley refuses it
+    refused = _send(stack, ticket_id, [attachment["id"]])
+    assert refused.status_code == 400 and "text/html" in refused.json()["message"]
+
+
+def test_light_agents_attach_files_to_internal_notes_only(stack, visitor):
+    ticket_id = _chat_ticket(stack, visitor)
+    attachment = _upload(stack, ticket_id, who="agent3@parley.test")
+
+    public = _send(stack, ticket_id, [attachment["id"]], who="agent3@parley.test")
+    assert public.status_code == 403 and "internal notes" in public.json()["message"]
+    note = _send(stack, ticket_id, [attachment["id"]], public=False, who="agent3@parley.test")
+    assert note.status_code == 201 and note.json()["message"]["attachments"][0]["filename"] == "invoice.pdf"
+
+
+def test_an_emailed_reply_carries_its_files_as_mime_attachments(stack):
+    # given a customer's email became a ticket
+    sender, subject = f"{unique('erin-')}@customer.example", f"Invoice {unique()}"
+    raw = (f"From: Erin <{sender}>\r\nTo: support@parley.test\r\nSubject: {subject}\r\n"
+           f"Message-ID: <{unique()}@customer.example>\r\n\r\nPlease send the invoice again.\r\n").encode()
+    send_mail(stack, raw, mail_from=sender)
+    ticket_id = wait_for_ticket(stack, "email", sender, channel="email", subject=subject)["ticket"]["id"]
+
+    # when an agent replies with a PDF and a CSV
+    files = [_upload(stack, ticket_id), _upload(stack, ticket_id, "items.csv", b"sku,qty\nA1,2\n", "text/csv")]
+    assert _send(stack, ticket_id, [f["id"] for f in files]).status_code == 201
+
+    # then the email holds both files, byte for byte
+    sent = wait_for(lambda: next((m for m in outbox(stack, "email") if sender in m["recipient"]), None),
+                    timeout=30, interval=0.3, message=f"the reply to {sender}")
+    mail = BytesParser(policy=policy.default).parsebytes(sent["raw"].encode("utf-8", errors="surrogateescape"))
+    attached = {part.get_filename(): (part.get_content_type(), part.get_content()) for part in mail.iter_attachments()}
+    assert attached["invoice.pdf"] == ("application/pdf", PDF)
+    assert attached["items.csv"][0] == "text/csv" and attached["items.csv"][1].replace("\r\n", "\n") == \
+        "sku,qty\nA1,2\n"
+    assert "Please see the file." in mail.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_whatsapp_reply_links_its_files_and_the_link_needs_its_signature(stack):
+    # given a customer wrote on WhatsApp
+    phone = unique_phone()
+    assert post_meta(stack, "whatsapp", whatsapp_text(phone, "Can you send the manual?")).status_code == 200
+    ticket_id = wait_for_ticket(stack, "phone", phone, channel="whatsapp")["ticket"]["id"]
+
+    # when an agent replies with a file
+    assert _send(stack, ticket_id, [_upload(stack, ticket_id, "manual.pdf")["id"]]).status_code == 201
+
+    # then the WhatsApp text ends with a link to the file that works without signing in
+    sent = wait_for(lambda: next((m for m in outbox(stack, "whatsapp") if m["recipient"] == phone), None),
+                    timeout=30, interval=0.3, message=f"the WhatsApp reply to {phone}")
+    text = json.loads(sent["request"]["body"])["text"]["body"]
+    assert text.startswith("Please see the file.\n\nmanual.pdf: ")
+    link = text.rsplit(": ", 1)[1]
+    assert link.startswith(f"{stack.url}/api/files/{ticket_id}/")
+    opened = requests.get(link, allow_redirects=False, timeout=10)
+    assert opened.status_code == 302
+    assert requests.get(opened.headers["Location"], timeout=30).content == PDF
+
+    # and a link with a changed signature or file name leads nowhere
+    path = urlsplit(link)
+    forged = requests.get(f"{stack.url}{path.path}?{path.query[:-4]}0000", allow_redirects=False, timeout=10)
+    assert forged.status_code == 403 and "not valid" in forged.json()["message"]
+    renamed = requests.get(f"{stack.url}{path.path}x?{path.query}", allow_redirects=False, timeout=10)
+    assert renamed.status_code == 403
