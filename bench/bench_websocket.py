@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,13 @@ async def run(url: str, chats: list[dict[str, Any]], tokens: list[str], turns: i
     return ledger, elapsed
 
 
+def moto_calls(moto_url: str) -> tuple[Counter, Counter]:
+    """Requests moto has served so far and its milliseconds serving them, by operation (see local/moto_server.py)."""
+    stats = requests.get(f"{moto_url}/_parley/calls", timeout=10).json()
+    return (Counter({op: v["calls"] for op, v in stats.items()}),
+            Counter({op: v["seconds"] * 1000 for op, v in stats.items()}))
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))] if ordered else float("nan")
@@ -232,8 +240,12 @@ def main() -> None:
         wait_for_tickets(url, tokens[0], chats, timeout=max(120.0, 2.0 * len(chats)))
         print(f"set up {len(chats)} chats (sessions, conversations, tickets) in {time.perf_counter() - setup:.1f} s",
               flush=True)
+        moto_url = requests.get(f"{url}/_local/health", timeout=10).json()["moto_url"]
+        calls_before = moto_calls(moto_url)
         ledger, elapsed = asyncio.run(asyncio.wait_for(
             run(url, chats, tokens, turns, args.think, args.agent_connections), timeout=600))
+        calls_after = moto_calls(moto_url)
+        calls, moto_ms = calls_after[0] - calls_before[0], calls_after[1] - calls_before[1]
     finally:
         process.terminate()
         try:
@@ -258,6 +270,10 @@ def main() -> None:
           f"(target p99 <= 250 ms); {total / elapsed:.1f} messages/s delivered")
     print(f"  lost messages (not received {DRAIN_TIMEOUT:.0f} s after the last turn): {lost} (target 0); "
           f"duplicates received: {ledger.duplicates}")
+    print(f"  AWS calls per message (moto, incl. connects and resumes): {calls.total() / max(1, total):.1f}, "
+          f"{moto_ms.total() / max(1, total):.1f} ms of moto time — by operation (calls, ms): "
+          + ", ".join(f"{op} {n / max(1, total):.1f} {moto_ms[op] / max(1, total):.1f}"
+                      for op, n in calls.most_common(10)))
     print(f"  stack log: {log}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import logging
 import signal
 import socket
@@ -23,6 +24,36 @@ from typing import Any, Callable, Iterable
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+STATS_PATH = "/_parley/calls"
+
+
+class CallStats:
+    """Counts moto requests and their server time by operation; `GET /_parley/calls` reads them (benchmarks)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[str, list[float]] = {}
+
+    def add(self, operation: str, seconds: float) -> None:
+        with self._lock:
+            entry = self._calls.setdefault(operation, [0, 0.0])
+            entry[0] += 1
+            entry[1] += seconds
+
+    def snapshot(self) -> bytes:
+        with self._lock:
+            return json.dumps({op: {"calls": n, "seconds": round(t, 4)} for op, (n, t) in self._calls.items()}).encode()
+
+
+def operation_of(environ: dict[str, Any]) -> str:
+    """'DynamoDB.Query', 'SQS.SendMessage', 'S3.PUT'... from a request's target header or method."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        service, _, action = target.partition(".")
+        return f"{service.split('_')[0].replace('Amazon', '').replace('AWS', '')}.{action}"
+    return f"{environ.get('REQUEST_METHOD', '?')} (REST)"
+
+
 class AtomicDynamoDB:
     """WSGI middleware: one DynamoDB request at a time, one FIFO receive at a time (others stay concurrent)."""
 
@@ -30,8 +61,19 @@ class AtomicDynamoDB:
         self._app = app
         self._lock = threading.Lock()
         self._fifo_lock = threading.Lock()
+        self.stats = CallStats()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == STATS_PATH:
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [self.stats.snapshot()]
+        started = time.perf_counter()
+        try:
+            return list(self._serve(environ, start_response))
+        finally:
+            self.stats.add(operation_of(environ), time.perf_counter() - started)
+
+    def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("DynamoDB_"):
             with self._lock:
@@ -154,10 +196,19 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
 
 
 def install() -> None:
-    """Use the faithful, item-scoped TransactWriteItems in this process's moto."""
+    """Use the faithful, item-scoped TransactWriteItems in this process's moto, and parse each JSONPath once.
+
+    moto's EventBridge builds a new JSONPath parser (parser tables and all) for each of the eight input
+    paths of every event it hands to every rule target; the parsed expressions are immutable, so a cache
+    keeps the behaviour and takes the largest single cost of PutEvents away.
+    """
+    import functools
+
+    import jsonpath_ng.ext
     from moto.dynamodb.models import DynamoDBBackend
 
     DynamoDBBackend.transact_write_items = _transact_write_items
+    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
 
 
 if __name__ == "__main__":
