@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from local.lambda_events import LambdaContext, scheduled_event, sqs_event
@@ -12,41 +13,60 @@ log = logging.getLogger("parley.local")
 
 
 class QueuePoller(threading.Thread):
-    """Feeds a queue to a handler in batches; deletes what succeeded, retries failures with backoff.
+    """Feeds a queue to a handler in batches, up to `concurrency` batches at once, as an event source mapping does.
 
-    Failed records become visible again after a short backoff; SQS's redrive policy moves a record to
-    the DLQ once it was received maxReceiveCount times, exactly as in AWS.
+    One thread receives (a long poll on a standard queue; a short poll and a brief rest on a FIFO queue,
+    whose receives moto must serialize) whenever a worker is free, and hands the batch to that worker.
+    What the handler processed is deleted; failures become visible again after a backoff, and SQS's
+    redrive policy moves a record to the DLQ once it was received maxReceiveCount times, as in AWS.
     """
 
     def __init__(self, sqs: Any, queue_url: str, queue_arn: str, handler: Callable, name: str, batch_size: int,
-                 region: str, stop: threading.Event):
+                 region: str, stop: threading.Event, concurrency: int = 1):
         super().__init__(name=f"poller-{name}", daemon=True)
         self._sqs, self._url, self._arn = sqs, queue_url, queue_arn
         self._handler, self._function, self._batch = handler, name, batch_size
         self._region, self._stopping = region, stop
-        self.idle = threading.Event()
+        self._free = threading.Semaphore(concurrency)
+        self._workers = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"worker-{name}")
 
     def run(self) -> None:
         while not self._stopping.is_set():
+            if not self._free.acquire(timeout=0.5):
+                continue
             try:
-                self.poll_once()
+                messages = self._receive()
             except Exception:  # keep polling: a broken poll must not stop the stack
+                self._free.release()
                 if not self._stopping.is_set():
                     log.exception("polling %s failed", self._function)
                     self._stopping.wait(1)
+                continue
+            if messages:
+                self._workers.submit(self._run_batch, messages)
+            else:
+                self._free.release()
+        self._workers.shutdown(wait=True)
 
-    def poll_once(self) -> int:
-        """Receive one batch and hand it to the handler; returns the number of records."""
-        fifo = self._url.endswith(".fifo")  # FIFO receives are serialized locally: poll short, idle briefly
+    def _receive(self) -> list[dict[str, Any]]:
+        fifo = self._url.endswith(".fifo")
         messages = self._sqs.receive_message(
             QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=0 if fifo else 1,
             AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
-        if not messages:
-            self.idle.set()
-            if fifo:
-                self._stopping.wait(0.05)
-            return 0
-        self.idle.clear()
+        if not messages and fifo:
+            self._stopping.wait(0.05)
+        return messages
+
+    def _run_batch(self, messages: list[dict[str, Any]]) -> None:
+        try:
+            self.handle(messages)
+        except Exception:
+            log.exception("handling a batch of %s failed", self._function)
+        finally:
+            self._free.release()
+
+    def handle(self, messages: list[dict[str, Any]]) -> None:
+        """Hand one received batch to the handler; delete what succeeded, back off what failed."""
         try:
             response = self._handler(sqs_event(messages, self._arn, self._region), LambdaContext(self._function))
             failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
@@ -62,7 +82,6 @@ class QueuePoller(threading.Thread):
                 attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
                 self._sqs.change_message_visibility(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"],
                                                     VisibilityTimeout=retry_delay(attempts))
-        return len(messages)
 
 
 def retry_delay(attempts: int) -> int:

@@ -14,7 +14,7 @@ from local.resources import TEMPLATE, create_resources
 
 REPO = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
-POLLERS_PER_QUEUE = int(os.environ.get("PARLEY_POLLERS", "4"))
+POLLERS_PER_QUEUE = int(os.environ.get("PARLEY_POLLERS", "4"))  # batches a queue's handler runs at once
 log = logging.getLogger("parley.local")
 
 
@@ -93,11 +93,10 @@ class LocalStack:
             kind = type(source).__name__
             if kind == "SQSEventConfig":
                 queue = _queue_for_function(template, source.name)
-                for instance in range(POLLERS_PER_QUEUE):  # Lambda runs several consumers of a queue at once
-                    self.pollers.append(QueuePoller(
-                        sqs, creator.resolver.ref(queue), creator.resolver.get_att(queue, "Arn"),
-                        getattr(app_module, source.name), f"{source.name}-{instance}", source.batch_size, REGION,
-                        self.stop_event))
+                self.pollers.append(QueuePoller(
+                    sqs, creator.resolver.ref(queue), creator.resolver.get_att(queue, "Arn"),
+                    getattr(app_module, source.name), source.name, source.batch_size, REGION,
+                    self.stop_event, concurrency=POLLERS_PER_QUEUE))
         schedules = {s.name: getattr(app_module, s.name) for s in app_module.app.event_sources
                      if type(s).__name__ == "ScheduledEventConfig"}
         self.clock = Clock(schedules, self.clock_seconds, REGION, self.stop_event)
