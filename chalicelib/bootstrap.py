@@ -90,9 +90,10 @@ def connection_store():
 def event_publisher():
     """Publishes domain events to the EventBridge bus."""
     from chalicelib.config import settings
+    from chalicelib.services.live_delivery import deliver_committed
     from chalicelib.services.publish import EventPublisher
 
-    return EventPublisher(client("events"), settings().event_bus_name, ticket_store())
+    return EventPublisher(client("events"), settings().event_bus_name, ticket_store(), deliver_live=deliver_committed)
 
 
 @lru_cache(maxsize=1)

@@ -34,4 +34,4 @@ def message_added(ticket: dict[str, Any], message: dict[str, Any], at: str) -> D
     """The MessageAdded event for a message stored on a ticket's conversation."""
     return DomainEvent(MESSAGE_ADDED, {"ticket_id": ticket["id"], "conversation_id": ticket["conversation_id"],
                                        "customer_id": ticket["requester_id"], "channel": ticket["channel"],
-                                       "message": message}, at)
+                                       "assignee_id": ticket.get("assignee_id"), "message": message}, at)

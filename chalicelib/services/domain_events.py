@@ -1,8 +1,9 @@
-"""Consumer of domain events from the bus (via the outbound queue): realtime fan-out and integrations.
+"""Consumer of domain events from the bus (via the outbound queue): realtime fan-out and notifications.
 
-Customers receive their conversation's public messages, its status and who is helping them; agents
-receive new tickets (everyone), and a conversation's messages, status and assignment while they are
-assigned to it or follow it (see chalicelib/realtime/fanout.py).
+Customers receive their conversation's status and who is helping them; agents receive new tickets
+(everyone), and a conversation's status and assignment while they are assigned to it or follow it (see
+chalicelib/realtime/fanout.py). Messages are delivered live by their writer at commit
+(services/live_delivery.py), so MessageAdded does not come this way.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 
 from chalicelib.domain import events as ev
 from chalicelib.realtime import fanout
-from chalicelib.realtime.frames import message_frame
 
 RATING_STATUSES = ("solved", "closed")
 
@@ -35,20 +35,6 @@ def _ticket_created(detail: dict[str, Any]) -> None:
         _assigned(ticket, {"assignee_id": [None, ticket["assignee_id"]]},
                   fanout.agent_connections(ticket["conversation_id"], ticket["assignee_id"]),
                   fanout.customer_connections(ticket["requester_id"]))
-
-
-def _message_added(detail: dict[str, Any]) -> None:
-    """Deliver a message to the agents following the conversation, and a public one to the customer."""
-    from chalicelib.bootstrap import ticket_store
-
-    message, conversation_id = detail["message"], detail["conversation_id"]
-    if message.get("public"):
-        fanout.send(fanout.customer_connections(detail["customer_id"]),
-                    message_frame(conversation_id, message, for_agent=False))
-    ticket = ticket_store().get_ticket(detail["ticket_id"]) or {}
-    fanout.send(fanout.agent_connections(conversation_id, ticket.get("assignee_id")),
-                message_frame(conversation_id, message, for_agent=True, ticket_id=detail["ticket_id"]),
-                conversation_id=conversation_id)
 
 
 def _ticket_updated(detail: dict[str, Any]) -> None:
@@ -100,5 +86,5 @@ def _notification_requested(detail: dict[str, Any]) -> None:
     send_notification(detail)
 
 
-_HANDLERS = {ev.TICKET_CREATED: _ticket_created, ev.MESSAGE_ADDED: _message_added,
+_HANDLERS = {ev.TICKET_CREATED: _ticket_created,
              ev.TICKET_UPDATED: _ticket_updated, ev.NOTIFICATION_REQUESTED: _notification_requested}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from chalicelib.domain.events import SOURCE
 from chalicelib.observability import logger
@@ -11,15 +11,23 @@ _BATCH = 10  # PutEvents takes at most 10 entries
 
 
 class EventPublisher:
-    """Publishes outbox rows; a row is deleted only once EventBridge accepted its event."""
+    """Publishes outbox rows; a row is deleted only once EventBridge accepted its event.
 
-    def __init__(self, events_client: Any, bus_name: str, store: Any):
+    deliver_live, when given, first receives every batch of committed events (live chat frames go out
+    at commit, before the bus).
+    """
+
+    def __init__(self, events_client: Any, bus_name: str, store: Any,
+                 deliver_live: Callable[[list[dict[str, Any]]], None] | None = None):
         self._events = events_client
         self._bus = bus_name
         self._store = store
+        self._deliver_live = deliver_live
 
     def publish(self, events: list[dict[str, Any]]) -> int:
         """Publish events (outbox row dicts); returns how many were accepted. Failed ones stay in the outbox."""
+        if self._deliver_live:
+            self._deliver_live(events)
         accepted: list[str] = []
         for start in range(0, len(events), _BATCH):
             batch = events[start:start + _BATCH]
