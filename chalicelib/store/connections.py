@@ -1,35 +1,55 @@
 """All DynamoDB access for open WebSocket connections (expired by TTL)."""
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from chalicelib.store.dynamo import from_item, to_item, value
 
 CONNECTION_TTL_SECONDS = 2 * 60 * 60
+REMEMBERED_CONNECTIONS = 4096
 
 
 class ConnectionStore:
-    """Connections keyed by id, findable by who holds them ("agent#<id>" or "customer#<id>")."""
+    """Connections keyed by id, findable by who holds them ("agent#<id>" or "customer#<id>").
+
+    Who holds a connection never changes, so the store remembers the connections it has read or added
+    and every frame after a connection's first needs no read.
+    """
 
     def __init__(self, dynamodb: Any, table: str):
         self._db = dynamodb
         self._table = table
+        self._known: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
 
     def add(self, connection_id: str, principal: str, connected_at: int, role: str | None = None) -> None:
         """Record a new connection for principal (an agent's role is kept so frames need no lookup)."""
-        self._db.put_item(TableName=self._table, Item=to_item({
-            "connection_id": connection_id, "principal": principal, "connected_at": connected_at,
-            "expires_at": connected_at + CONNECTION_TTL_SECONDS, "role": role,
-        }))
+        connection = {"connection_id": connection_id, "principal": principal, "connected_at": connected_at,
+                      "expires_at": connected_at + CONNECTION_TTL_SECONDS, "role": role}
+        self._db.put_item(TableName=self._table, Item=to_item(connection))
+        self._remember(connection)
 
     def get(self, connection_id: str) -> dict[str, Any] | None:
         """One connection, or None."""
-        item = self._db.get_item(TableName=self._table, Key={"connection_id": value(connection_id)}).get("Item")
-        return from_item(item) if item else None
+        connection = self._known.get(connection_id)
+        if connection is None:
+            item = self._db.get_item(TableName=self._table, Key={"connection_id": value(connection_id)}).get("Item")
+            connection = from_item(item) if item else None
+            if connection is not None:
+                self._remember(connection)
+        return connection
 
     def remove(self, connection_id: str) -> None:
         """Forget a connection (disconnect, or 410 Gone from @connections)."""
+        self._known.pop(connection_id, None)
         self._db.delete_item(TableName=self._table, Key={"connection_id": value(connection_id)})
+
+    def _remember(self, connection: dict[str, Any]) -> None:
+        with self._lock:
+            if len(self._known) >= REMEMBERED_CONNECTIONS:
+                self._known.pop(next(iter(self._known)))
+            self._known[connection["connection_id"]] = connection
 
     def for_principal(self, principal: str, now: int) -> list[str]:
         """Connection ids held by principal that have not expired (TTL deletion is lazy)."""
