@@ -513,7 +513,7 @@ def ws_disconnect(event):
 
 
 # Queues and the clock -----------------------------------------------------------------------
-@app.on_sqs_message(queue="parley-inbound.fifo", batch_size=10)
+@app.on_sqs_message(queue="parley-inbound.fifo", batch_size=1)
 def inbound_consumer(event):
     from chalicelib.consumers import inbound_batch
     return inbound_batch(event.to_dict(), event.context)
