@@ -200,3 +200,38 @@ def colleague_sets_priority(stack, ticket_id, priority):
                               timeout=10)
     assert response.status_code in (200, 409), response.text
     return response.status_code == 200
+
+
+def test_a_reply_with_an_attached_file_shows_it_on_the_message(page, stack):
+    ticket_id = start_conversation(stack, "Please send me the receipt")["ticket_id"]
+    wait_for_ticket(stack, ticket_id)
+    sign_in(page, stack, "agent1@parley.test")
+    page.goto(f"{stack.url}/#/all/{ticket_id}")
+    receipt = b"%PDF-1.4\n% receipt\n" + b"1" * 500
+
+    # the agent attaches two files and removes one before sending
+    for name, kind, content in (("receipt.pdf", "application/pdf", receipt), ("draft.txt", "text/plain", b"x")):
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="Attach files").click()
+        chooser.value.set_files({"name": name, "mimeType": kind, "buffer": content})
+    chosen = page.get_by_role("list", name="Files to send")
+    expect(chosen).to_contain_text("receipt.pdf")
+    expect(chosen).to_contain_text("draft.txt")
+    chosen.get_by_role("button", name="Remove draft.txt").click()
+    expect(chosen).not_to_contain_text("draft.txt")
+    page.get_by_role("textbox", name="Your message").fill("Here is your receipt.")
+    page.get_by_role("button", name="Send reply").click()
+
+    # then the reply shows the file, and the file downloads
+    reply = page.get_by_role("article", name="Message from Sam Support").filter(has_text="Here is your receipt.")
+    files = reply.get_by_role("list", name="Attachments")
+    expect(files).to_contain_text("receipt.pdf")
+    expect(files).not_to_contain_text("draft.txt")
+    expect(chosen.get_by_role("listitem")).to_have_count(0)
+    with page.expect_download() as download:
+        files.get_by_role("button", name=re.compile("receipt.pdf")).click()
+    assert download.value.suggested_filename == "receipt.pdf"
+    with open(download.value.path(), "rb") as saved:
+        assert saved.read() == receipt
+    stored = wait_for_ticket(stack, ticket_id)["messages"][-1]
+    assert [a["filename"] for a in stored["attachments"]] == ["receipt.pdf"]

@@ -89,9 +89,40 @@ export function getTicket(id, signal) {
   return request('GET', `/tickets/${encodeURIComponent(id)}`, { signal });
 }
 
-/** Add a public reply (isPublic) or an internal note to a ticket. */
-export function addMessage(id, body, isPublic) {
-  return request('POST', `/tickets/${encodeURIComponent(id)}/messages`, { body: { body, public: isPublic } });
+/** Add a public reply (isPublic) or an internal note to a ticket, with the ids of uploaded files. */
+export function addMessage(id, body, isPublic, attachments = []) {
+  return request('POST', `/tickets/${encodeURIComponent(id)}/messages`,
+    { body: { body, public: isPublic, attachments } });
+}
+
+/**
+ * Upload a file for a reply or note on a ticket: Parley checks it and hands out a form, the file goes
+ * straight to storage with it. Resolves with {id, filename, content_type, size}; the id goes on the message.
+ */
+export async function uploadAttachment(ticketId, file) {
+  const { attachment, upload } = await request('POST', `/tickets/${encodeURIComponent(ticketId)}/attachments`,
+    { body: { filename: file.name, content_type: file.type, size: file.size } });
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+  form.append(upload.file_field, file);
+  let response;
+  try {
+    response = await fetch(upload.url, { method: upload.method, body: form });
+  } catch {
+    throw new ApiError(0, 'network',
+      `${attachment.filename} could not be uploaded: the file store could not be reached.`);
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, 'upload_failed',
+      `${attachment.filename} could not be uploaded (HTTP ${response.status}); try again.`);
+  }
+  return attachment;
+}
+
+/** A short-lived download link for a file a ticket's message carries: {url, expires_in}. */
+export function attachmentLink(ticketId, key) {
+  const [, folder, filename] = key.split('/');
+  return request('GET', path('tickets', ticketId, 'attachments', folder, filename));
 }
 
 /** Change ticket properties; `version` guards against overwriting someone else's change (409). */

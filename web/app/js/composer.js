@@ -1,22 +1,27 @@
 /**
- * The reply box under the thread: a public reply to the customer or an internal note for the team.
+ * The reply box under the thread: a public reply to the customer or an internal note for the team,
+ * with files attached.
  * Light agents may only add internal notes, so they are not offered a public reply.
  */
+import { createAttachmentPicker } from './attachments.js';
 import { h } from './dom.js';
 
 const TYPING_IDLE_MS = 3000;
 
 /**
- * Build the composer form. onSend(body, isPublic) returns a promise; a rejected ApiError's
- * message is shown and the text is kept so nothing typed is lost. onTyping("start" | "stop")
+ * Build the composer form. onSend(body, isPublic, attachmentIds) returns a promise; a rejected ApiError's
+ * message is shown and the text and files are kept so nothing is lost. onTyping("start" | "stop")
  * reports typing of a public reply (never of a note: customers must not see those).
+ * upload(file) resolves {id, filename, size}.
  */
-export function createComposer({ role, customerName, onSend, onTyping = () => {} }) {
+export function createComposer({ role, customerName, onSend, onTyping = () => {}, upload }) {
   const canReply = role !== 'light_agent';
   const error = h('p', { class: 'form-error', role: 'alert', id: 'composer-error' });
   const textarea = h('textarea', { id: 'composer-body', name: 'body', rows: '4', required: true,
     'aria-describedby': 'composer-error' });
   const send = h('button', { class: 'button button-primary', type: 'submit' });
+  const showError = (message) => { error.textContent = message; };
+  const files = createAttachmentPicker({ upload, onError: showError });
   const modes = canReply
     ? h('fieldset', { class: 'composer-modes' },
       h('legend', { class: 'visually-hidden', text: 'Reply type' }),
@@ -28,7 +33,7 @@ export function createComposer({ role, customerName, onSend, onTyping = () => {}
     modes,
     h('label', { for: 'composer-body', class: 'visually-hidden', text: 'Your message' }),
     textarea, error,
-    h('div', { class: 'composer-actions' },
+    h('div', { class: 'composer-actions' }, files.element,
       h('span', { class: 'hint', text: 'Ctrl + Enter to send' }), send));
 
   function mode(value, label, checked) {
@@ -82,7 +87,9 @@ export function createComposer({ role, customerName, onSend, onTyping = () => {}
     send.disabled = true;
     stopTyping();
     try {
-      await onSend(body, isPublic());
+      const attachmentIds = await files.ready();
+      await onSend(body, isPublic(), attachmentIds);
+      files.sent(attachmentIds);
       // Keep anything typed while the message was on its way.
       if (textarea.value.trim() === body) textarea.value = '';
     } catch (failure) {

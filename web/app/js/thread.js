@@ -1,15 +1,21 @@
 /**
  * The conversation thread of a ticket: customer messages, public replies and internal notes
- * (yellow, labelled), in sequence order. Bodies are shown as text, exactly as written.
+ * (yellow, labelled), in sequence order, with the files each carries. Bodies are shown as text,
+ * exactly as written.
  */
+import { attachmentList } from './attachments.js';
 import { h } from './dom.js';
 import { channelLabel, initials, timeElement } from './format.js';
 
 /** A list of messages that keeps order by seq and ignores duplicates (live + reload). */
 export class Thread {
-  /** names: {customer: "Mia Chen", agent: {id, name}, agents: [{id, name}]} used to name authors. */
-  constructor(names) {
+  /**
+   * names: {customer: "Mia Chen", agent: {id, name}, agents: [{id, name}]} used to name authors;
+   * openAttachment(attachment) opens a file a message carries (rejects with a reason to show).
+   */
+  constructor(names, { openAttachment } = {}) {
     this.names = names;
+    this.openAttachment = openAttachment;
     this.byId = new Map();
     // New messages are announced briefly by the ticket pane, not read out in full here.
     this.element = h('ol', { class: 'thread', 'aria-label': 'Conversation' });
@@ -81,6 +87,7 @@ export class Thread {
           !note && kind === 'agent' && h('span', { class: 'badge badge-reply', text: 'Public reply' }),
           message.channel && !note && h('span', { class: 'message-channel', text: `via ${channelLabel(message.channel)}` }),
           timeElement(message.created_at, false)),
-        h('div', { class: 'message-body', text: message.body ?? '' })));
+        h('div', { class: 'message-body', text: message.body ?? '' }),
+        message.attachments?.length > 0 && attachmentList(message.attachments, this.openAttachment)));
   }
 }

@@ -156,7 +156,8 @@ export class TicketPane {
     this.readSeq = 0;
     this.properties = null;
     const customerName = data.customer?.name || data.customer?.email || '';
-    this.thread = new Thread({ customer: customerName, agent: this.agent(), agents: this.directory?.agents ?? [] });
+    this.thread = new Thread({ customer: customerName, agent: this.agent(), agents: this.directory?.agents ?? [] },
+      { openAttachment: (attachment) => this.openAttachment(attachment) });
     this.thread.add(...(data.messages ?? []));
     this.typing = h('p', { class: 'typing', 'aria-live': 'polite' });
     this.header = h('header', { class: 'ticket-header' });
@@ -164,12 +165,13 @@ export class TicketPane {
     // Kept across header redraws, so a live refresh does not close an open menu.
     this.macroMenu = this.agent()?.role === 'light_agent' ? null
       : createMacroMenu({ onApply: (macro) => this.applyMacro(macro) });
-    const { conversation_id: conversationId } = data.ticket;
+    const { conversation_id: conversationId, id: ticketId } = data.ticket;
     const composer = createComposer({
       role: this.agent()?.role,
       customerName,
-      onSend: (body, isPublic) => this.send(body, isPublic),
+      onSend: (body, isPublic, attachments) => this.send(body, isPublic, attachments),
       onTyping: (state) => this.live.send({ type: 'typing', conversation_id: conversationId, state }),
+      upload: (file) => api.uploadAttachment(ticketId, file),
     });
     this.pane.replaceChildren(h('article', { class: 'ticket', 'aria-labelledby': 'ticket-subject' },
       this.header,
@@ -232,15 +234,24 @@ export class TicketPane {
     });
   }
 
-  async send(body, isPublic) {
+  async send(body, isPublic, attachments) {
     const ticketId = this.data.ticket.id;
-    const result = await api.addMessage(ticketId, body, isPublic);
+    const result = await api.addMessage(ticketId, body, isPublic, attachments);
     if (this.data?.ticket.id !== ticketId) return;
     if (result?.message) this.thread.add(result.message);
     this.thread.scrollToEnd();
     announce(isPublic ? 'Reply sent' : 'Internal note added');
     // A reply may change the ticket (status, version); show the server's view of it.
     this.refresh({ own: true }).catch(() => {});
+  }
+
+  /** Download a file a message carries, through a short-lived link the API hands out. */
+  async openAttachment(attachment) {
+    const { url } = await api.attachmentLink(this.data.ticket.id, attachment.key);
+    const link = h('a', { href: url, download: attachment.filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
   }
 
   /**
