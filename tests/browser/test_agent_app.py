@@ -202,6 +202,38 @@ def colleague_sets_priority(stack, ticket_id, priority):
     return response.status_code == 200
 
 
+def test_typing_a_slash_offers_shortcuts_and_picking_one_fills_the_reply(page, stack):
+    name = f"thanks-{uuid.uuid4().hex[:6]}"
+    created = requests.post(stack.api("/shortcuts"), headers=stack.auth(), timeout=10, json={
+        "name": name, "text": "Hello {{customer.first_name}}, this is {{agent.name}}. Anything else?"})
+    assert created.status_code == 201, created.text
+    ticket_id = start_conversation(stack, "Can you check my order?")["ticket_id"]
+    wait_for_ticket(stack, ticket_id)
+    sign_in(page, stack, "agent1@parley.test")
+    page.goto(f"{stack.url}/#/all/{ticket_id}")
+    message = page.get_by_role("textbox", name="Your message")
+    shortcuts = page.get_by_role("listbox", name="Shortcuts")
+
+    # typing "/" and part of the name lists the matching shortcut; Escape closes the list
+    message.press_sequentially(f"Sure! /{name[:9]}")
+    expect(shortcuts.get_by_role("option", name=f"/{name}")).to_be_visible()
+    message.press("Escape")
+    expect(shortcuts).to_be_hidden()
+
+    # Enter picks the highlighted shortcut: "/name" becomes its text, filled in for this ticket
+    message.press_sequentially(name[9:])
+    expect(shortcuts.get_by_role("option", name=f"/{name}")).to_have_attribute("aria-selected", "true")
+    message.press("Enter")
+    expect(message).to_have_value("Sure! Hello Robin, this is Sam Support. Anything else?")
+    expect(shortcuts).to_be_hidden()
+
+    # a click picks one too
+    message.press_sequentially(f" /{name}")
+    shortcuts.get_by_role("option", name=f"/{name}").click()
+    expect(message).to_have_value("Sure! Hello Robin, this is Sam Support. Anything else? "
+                                  "Hello Robin, this is Sam Support. Anything else?")
+
+
 def test_a_reply_with_an_attached_file_shows_it_on_the_message(page, stack):
     ticket_id = start_conversation(stack, "Please send me the receipt")["ticket_id"]
     wait_for_ticket(stack, ticket_id)

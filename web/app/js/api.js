@@ -223,6 +223,16 @@ export function listMacros() {
   return request('GET', '/macros');
 }
 
+/** The chat shortcuts agents type as "/name": {shortcuts: [{name, text, active}]}. */
+export function listShortcuts() {
+  return request('GET', '/shortcuts');
+}
+
+/** A shortcut's text with its placeholders filled in for a ticket: {name, text}. */
+export function renderShortcut(ticketId, name) {
+  return request('GET', path('tickets', ticketId, 'shortcuts', name));
+}
+
 /** Apply a macro to a ticket: its field changes and comment in one update, guarded by the version. */
 export function applyMacro(ticketId, macroId, version) {
   return request('POST', `${path('tickets', ticketId, 'macros', macroId)}/apply`,

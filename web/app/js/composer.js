@@ -1,10 +1,11 @@
 /**
  * The reply box under the thread: a public reply to the customer or an internal note for the team,
- * with files attached.
+ * with files attached and chat shortcuts ("/name") expanded as the agent types.
  * Light agents may only add internal notes, so they are not offered a public reply.
  */
 import { createAttachmentPicker } from './attachments.js';
 import { h } from './dom.js';
+import { attachShortcuts } from './shortcuts.js';
 
 const TYPING_IDLE_MS = 3000;
 
@@ -12,15 +13,16 @@ const TYPING_IDLE_MS = 3000;
  * Build the composer form. onSend(body, isPublic, attachmentIds) returns a promise; a rejected ApiError's
  * message is shown and the text and files are kept so nothing is lost. onTyping("start" | "stop")
  * reports typing of a public reply (never of a note: customers must not see those).
- * upload(file) resolves {id, filename, size}.
+ * shortcuts: {list(), render(name)} for "/name"; upload(file) resolves {id, filename, size}.
  */
-export function createComposer({ role, customerName, onSend, onTyping = () => {}, upload }) {
+export function createComposer({ role, customerName, onSend, onTyping = () => {}, shortcuts, upload }) {
   const canReply = role !== 'light_agent';
   const error = h('p', { class: 'form-error', role: 'alert', id: 'composer-error' });
   const textarea = h('textarea', { id: 'composer-body', name: 'body', rows: '4', required: true,
     'aria-describedby': 'composer-error' });
   const send = h('button', { class: 'button button-primary', type: 'submit' });
   const showError = (message) => { error.textContent = message; };
+  const shortcutList = attachShortcuts(textarea, { ...shortcuts, onError: showError, onInsert: noteTyping });
   const files = createAttachmentPicker({ upload, onError: showError });
   const modes = canReply
     ? h('fieldset', { class: 'composer-modes' },
@@ -32,9 +34,9 @@ export function createComposer({ role, customerName, onSend, onTyping = () => {}
   const form = h('form', { class: 'composer', 'aria-label': 'Reply', novalidate: true },
     modes,
     h('label', { for: 'composer-body', class: 'visually-hidden', text: 'Your message' }),
-    textarea, error,
+    h('div', { class: 'composer-field' }, textarea, shortcutList), error,
     h('div', { class: 'composer-actions' }, files.element,
-      h('span', { class: 'hint', text: 'Ctrl + Enter to send' }), send));
+      h('span', { class: 'hint', text: 'Type / for shortcuts · Ctrl + Enter to send' }), send));
 
   function mode(value, label, checked) {
     const id = `composer-mode-${value}`;

@@ -171,6 +171,7 @@ export class TicketPane {
       customerName,
       onSend: (body, isPublic, attachments) => this.send(body, isPublic, attachments),
       onTyping: (state) => this.live.send({ type: 'typing', conversation_id: conversationId, state }),
+      shortcuts: { list: api.listShortcuts, render: (name) => api.renderShortcut(ticketId, name) },
       upload: (file) => api.uploadAttachment(ticketId, file),
     });
     this.pane.replaceChildren(h('article', { class: 'ticket', 'aria-labelledby': 'ticket-subject' },
