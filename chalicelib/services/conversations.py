@@ -25,12 +25,15 @@ def start_conversation(*, customer_id: str, body: str, channel: str, department:
     return {"conversation_id": conversation_id, "ticket_id": ticket_id, "message_id": message_id}
 
 
-def add_customer_message(*, customer_id: str, conversation_id: str, body: str,
-                         client_msg_id: str | None) -> dict[str, Any]:
-    """Queue a customer's message on their own conversation (404 for anyone else's)."""
+def add_customer_message(*, customer_id: str, conversation_id: str, body: str, client_msg_id: str | None,
+                         conversation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Queue a customer's message on their own conversation (404 for anyone else's).
+
+    conversation: the caller's copy, already checked to be this customer's (saves reading it again).
+    """
     from chalicelib.bootstrap import inbound_queue
 
-    conversation = own_conversation(customer_id, conversation_id)
+    conversation = conversation or own_conversation(customer_id, conversation_id)
     message_id = client_msg_id or uuid.uuid4().hex
     contact = Contact(channel=channel_of(conversation), message_id=message_id, body=body, customer_id=customer_id,
                       conversation_id=conversation_id, received_at=iso(now()))

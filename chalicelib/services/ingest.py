@@ -92,31 +92,33 @@ def receive(contact: Contact) -> dict[str, Any]:
             raise ValidationError("contact names neither customer_id nor identity")
         customer_id = resolve_customer(store, contact.identity[0], contact.identity[1],
                                        name=contact.customer_name, email=contact.customer_email)
-    latest, preallocated = _target(store, contact, customer_id)
+    latest, preallocated, conversation = _target(store, contact, customer_id)
     if contact.new_ticket_only or latest is None:
         return _create(contact, customer_id, ticket_id=preallocated, linked=None)
     decision = on_customer_message(_style_settings(), latest, now())
     if decision.action == "new_ticket":  # a new ticket is a new conversation, whatever the contact addressed
         fresh = replace(contact, conversation_id=None, ticket_id=None)
         return _create(fresh, customer_id, ticket_id=None, linked=decision.linked_ticket_id)
-    return _append(contact, latest, reopen=decision.action == "reopen")
+    return _append(contact, latest, reopen=decision.action == "reopen", conversation=conversation)
 
 
-def _target(store: Any, contact: Contact, customer_id: str) -> tuple[dict[str, Any] | None, int | None]:
-    """The ticket the contact addresses (or the customer's latest), and a pre-allocated id for a new one."""
+def _target(store: Any, contact: Contact, customer_id: str
+            ) -> tuple[dict[str, Any] | None, int | None, dict[str, Any] | None]:
+    """The ticket the contact addresses (or the customer's latest), a pre-allocated id for a new one, and the
+    conversation when the contact named it."""
     if contact.conversation_id:
         conversation = store.get_conversation(contact.conversation_id)
         if conversation is None or conversation["customer_id"] != customer_id:
             raise ValidationError(f"conversation {contact.conversation_id} is not this customer's")
         if conversation["last_seq"] == 0:  # reserved by the API; its ticket is created now
-            return None, conversation["ticket_id"]
-        return store.get_ticket(conversation["ticket_id"]), None
+            return None, conversation["ticket_id"], None
+        return store.get_ticket(conversation["ticket_id"]), None, conversation
     if contact.ticket_id:
         ticket = store.get_ticket(contact.ticket_id)
         if ticket and ticket["requester_id"] == customer_id:
-            return ticket, None
-        return None, None  # a token for someone else's ticket: start a new one
-    return store.latest_ticket(contact.channel, customer_id), None
+            return ticket, None, None
+        return None, None, None  # a token for someone else's ticket: start a new one
+    return store.latest_ticket(contact.channel, customer_id), None, None
 
 
 def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked: int | None) -> dict[str, Any]:
@@ -198,12 +200,14 @@ def _routing_audit(store: Any, ticket: dict[str, Any], at: str) -> list[tuple]:
                                                        "reason": ticket["routing_reason"]}})]
 
 
-def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool) -> dict[str, Any]:
+def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool,
+            conversation: dict[str, Any] | None = None) -> dict[str, Any]:
     from chalicelib.bootstrap import event_publisher, ticket_store
 
     store = ticket_store()
     at = iso(now())
-    conversation = store.get_conversation(ticket["conversation_id"])
+    if conversation is None or conversation.get("ticket_id") != ticket["id"]:
+        conversation = store.get_conversation(ticket["conversation_id"])
     message = _message(contact, seq=conversation["last_seq"] + 1, ticket_id=ticket["id"])
     changes: dict[str, Any] = {"updated_at": at, "last_customer_message_at": at}
     events = [ev.message_added(ticket, message, at)]

@@ -73,16 +73,16 @@ def send_message(principal: Principal, frame: MessageFrame, connection_id: str) 
     stored = ticket_store().message_seq(frame.conversation_id, frame.client_msg_id)
     if stored is not None:
         return _ack(frame, "stored", frame.client_msg_id, stored, duplicate=True)
-    return _customer_message(principal, frame)
+    return _customer_message(principal, frame, conversation)
 
 
-def _customer_message(principal: Principal, frame: MessageFrame) -> dict[str, Any]:
+def _customer_message(principal: Principal, frame: MessageFrame, conversation: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.services.conversations import add_customer_message
 
     if not frame.public:
         raise ValidationError("customers cannot send internal notes; leave out \"public\"")
     queued = add_customer_message(customer_id=principal.id, conversation_id=frame.conversation_id,
-                                  body=frame.body, client_msg_id=frame.client_msg_id)
+                                  body=frame.body, client_msg_id=frame.client_msg_id, conversation=conversation)
     return _ack(frame, "queued", queued["message_id"])
 
 
@@ -93,7 +93,8 @@ def _agent_message(principal: Principal, frame: MessageFrame, conversation: dict
     for attempt in range(WRITE_ATTEMPTS):
         try:
             message = add_agent_message(principal, conversation["ticket_id"], frame.body, frame.public,
-                                        message_id=frame.client_msg_id)
+                                        message_id=frame.client_msg_id,
+                                        conversation=conversation if attempt == 0 else None)
             return _ack(frame, "stored", message["id"], message["seq"])
         except DuplicateError:
             seq = ticket_store().message_seq(frame.conversation_id, frame.client_msg_id)
@@ -145,7 +146,7 @@ def mark_read(principal: Principal, frame: ReadFrame) -> None:
 def _agent_name(agent_id: str) -> str | None:
     from chalicelib.bootstrap import agent_store
 
-    return (agent_store().get_agent(agent_id) or {}).get("name")
+    return agent_store().name_of(agent_id)
 
 
 # resume ----------------------------------------------------------------------------------------------

@@ -106,23 +106,26 @@ def update_ticket(principal: Principal, ticket_id: int, changes: dict[str, Any],
 
 
 def add_agent_message(principal: Principal, ticket_id: int, body: str, public: bool,
-                      message_id: str | None = None, attachments: list[str] | None = None) -> dict[str, Any]:
+                      message_id: str | None = None, attachments: list[str] | None = None,
+                      conversation: dict[str, Any] | None = None) -> dict[str, Any]:
     """A public reply or an internal note by an agent; light agents may only add notes.
 
     message_id (a client's id for the message) makes a re-send a DuplicateError instead of a second message;
-    attachments are ids of files uploaded to this ticket (services.attachments).
+    attachments are ids of files uploaded to this ticket (services.attachments); conversation, the ticket's
+    conversation as the caller just read it (a stale copy fails the write with ConflictError).
     """
     if public and principal.role == "light_agent":
         raise ForbiddenError("light agents can add internal notes only; send it with \"public\": false")
     ticket = load_ticket(ticket_id)
     files = agent_files.attach(ticket, attachments) if attachments else None
-    _, message = _commit(principal, ticket, {}, (body, public), message_id=message_id, files=files)
+    _, message = _commit(principal, ticket, {}, (body, public), message_id=message_id, files=files,
+                         conversation=conversation)
     return message
 
 
 def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any], comment: tuple[str, bool] | None,
-            message_id: str | None = None, files: list[dict[str, Any]] | None = None
-            ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+            message_id: str | None = None, files: list[dict[str, Any]] | None = None,
+            conversation: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Write an agent's change: fields, an optional message, and what the rules add, in one transaction."""
     from chalicelib.bootstrap import agent_store, ticket_store
     from chalicelib.services import rules
@@ -134,15 +137,17 @@ def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any],
         updated["solved_at"] = at
     if "assignee_id" in clean:
         updated["assigned_at"] = at if clean["assignee_id"] else None
-    message = conversation = None
-    if comment is not None:
+    message = None
+    if comment is None:
+        conversation = None
+    else:
         body, public = comment
         if ticket["status"] == "closed":
             raise ValidationError("ticket is closed; closed is final — create a follow-up ticket instead")
-        conversation = store.get_conversation(ticket["conversation_id"])
-        agent = agent_store().get_agent(principal.id) or {}
+        if conversation is None or conversation.get("ticket_id") != ticket["id"]:
+            conversation = store.get_conversation(ticket["conversation_id"])
         message = {"id": message_id or uuid.uuid4().hex, "seq": conversation["last_seq"] + 1, "ticket_id": ticket["id"],
-                   "author_type": "agent", "author_id": principal.id, "author_name": agent.get("name"),
+                   "author_type": "agent", "author_id": principal.id, "author_name": agent_store().name_of(principal.id),
                    "body": body, "public": public, "channel": ticket["channel"], "created_at": at}
         if files:
             message["attachments"] = files

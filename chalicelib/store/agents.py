@@ -1,6 +1,7 @@
 """All DynamoDB access for agents and departments."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from chalicelib.errors import NotFoundError
@@ -8,6 +9,7 @@ from chalicelib.store.dynamo import from_item, to_item, value
 from chalicelib.store.tickets import DuplicateError
 
 _HIDDEN = {"pk", "sk", "kind"}
+NAME_SECONDS = 60.0
 
 
 def _agent_key(agent_id: str) -> dict[str, str]:
@@ -33,6 +35,7 @@ class AgentStore:
     def __init__(self, dynamodb: Any, table: str):
         self._db = dynamodb
         self._table = table
+        self._names: dict[str, tuple[float, str | None]] = {}
 
     def create_agent(self, agent: dict[str, Any]) -> None:
         """Write an agent and its email lookup; DuplicateError when the email is taken."""
@@ -54,6 +57,15 @@ class AgentStore:
         """One agent, or None."""
         item = self._db.get_item(TableName=self._table, Key=to_item(_agent_key(agent_id))).get("Item")
         return _clean(item) if item else None
+
+    def name_of(self, agent_id: str) -> str | None:
+        """An agent's display name for messages and typing; remembered for NAME_SECONDS (a rename shows after)."""
+        now = time.monotonic()
+        known = self._names.get(agent_id)
+        if known is None or now - known[0] > NAME_SECONDS:
+            known = (now, (self.get_agent(agent_id) or {}).get("name"))
+            self._names[agent_id] = known
+        return known[1]
 
     def agent_id_for_email(self, email: str) -> str | None:
         """The agent id registered for an email address, in one get."""
