@@ -9,6 +9,7 @@ locally. See docs/decisions/0002-serialized-dynamodb-writes-on-moto.md.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 import logging
@@ -202,13 +203,42 @@ def install() -> None:
     paths of every event it hands to every rule target; the parsed expressions are immutable, so a cache
     keeps the behaviour and takes the largest single cost of PutEvents away.
     """
-    import functools
-
     import jsonpath_ng.ext
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
     DynamoDBBackend.transact_write_items = _transact_write_items
+    DynamoHandler.serialized = _plain_json_results(DynamoHandler.serialized)
     jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
+
+
+def _plain_json_results(serialized: Callable[..., Any]) -> Callable[..., Any]:
+    """DynamoDB results that already are plain JSON (every item API's) are written out as they are.
+
+    moto walks the operation's output shape for every attribute value of every item, which made reading
+    one ticket cost several milliseconds; here only the top-level keys are checked against the shape.
+    Results holding bytes or datetimes still take the walk.
+    """
+    from moto.core.utils import get_service_model
+    from moto.dynamodb.responses import DynamoResult
+
+    @functools.lru_cache(maxsize=None)
+    def output_members(action: str) -> frozenset[str]:
+        shape = get_service_model("dynamodb").operation_model(action).output_shape
+        return frozenset(shape.members) if shape is not None else frozenset()
+
+    def fast(self: Any, action_result: Any) -> Any:
+        result = action_result.result
+        if isinstance(action_result, DynamoResult) and isinstance(result, dict):
+            members = output_members(self._get_action())
+            try:
+                body = json.dumps({k: v for k, v in result.items() if v is not None and k in members})
+            except (TypeError, ValueError):
+                return serialized(self, action_result)
+            return 200, {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}, body
+        return serialized(self, action_result)
+
+    return fast
 
 
 if __name__ == "__main__":
