@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import io
 import json
 import logging
@@ -209,7 +210,44 @@ def install() -> None:
 
     DynamoDBBackend.transact_write_items = _transact_write_items
     DynamoHandler.serialized = _plain_json_results(DynamoHandler.serialized)
+    _query_reads_only_what_it_needs()
     jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
+
+
+def _query_reads_only_what_it_needs() -> None:
+    """A query reads its own partition (a table query) or the items unsorted (an index query).
+
+    moto's Query takes every item of the table, sorted, and then keeps the partition asked for, so each
+    query cost O(n log n) in the table's size; the results are sorted again afterwards either way.
+    """
+    from moto.dynamodb.models.table import Table
+
+    query, all_items = Table.query, Table.all_items
+    index_position = list(inspect.signature(query).parameters).index("index_name") - 2  # after self, hash_key
+
+    def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[index_position] if len(args) > index_position else kwargs.get("index_name")
+        self._query_partition = (hash_key,) if index_name is None else ()
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            del self._query_partition
+
+    def items_for_query(self: Any) -> list[Any]:
+        partition = getattr(self, "_query_partition", None)
+        if partition is None:  # a scan, or any other caller: every item in key order
+            return all_items(self)
+        if partition:
+            found = self.items.get(partition[0])
+            if found is None:
+                return []
+            return list(found.values()) if self.range_key_attr else [found]
+        if self.range_key_attr:
+            return [item for hash_set in self.items.values() for item in hash_set.values()]
+        return list(self.items.values())
+
+    Table.query = partition_query
+    Table.all_items = items_for_query
 
 
 def _plain_json_results(serialized: Callable[..., Any]) -> Callable[..., Any]:
