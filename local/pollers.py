@@ -15,8 +15,9 @@ log = logging.getLogger("parley.local")
 class QueuePoller(threading.Thread):
     """Feeds a queue to a handler in batches, up to `concurrency` batches at once, as an event source mapping does.
 
-    One thread receives (a long poll on a standard queue; a short poll and a brief rest on a FIFO queue,
-    whose receives moto must serialize) whenever a worker is free, and hands the batch to that worker.
+    One thread receives whenever a worker is free and hands the batch to that worker. It long-polls, except
+    on a FIFO queue while one of its batches is in flight: moto's long poll spins while the only visible
+    messages belong to a message group that is being processed, so then it polls short and rests briefly.
     What the handler processed is deleted; failures become visible again after a backoff, and SQS's
     redrive policy moves a record to the DLQ once it was received maxReceiveCount times, as in AWS.
     """
@@ -28,6 +29,8 @@ class QueuePoller(threading.Thread):
         self._handler, self._function, self._batch = handler, name, batch_size
         self._region, self._stopping = region, stop
         self._free = threading.Semaphore(concurrency)
+        self._in_flight = 0
+        self._count_lock = threading.Lock()
         self._workers = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"worker-{name}")
 
     def run(self) -> None:
@@ -43,18 +46,20 @@ class QueuePoller(threading.Thread):
                     self._stopping.wait(1)
                 continue
             if messages:
+                with self._count_lock:
+                    self._in_flight += 1
                 self._workers.submit(self._run_batch, messages)
             else:
                 self._free.release()
         self._workers.shutdown(wait=True)
 
     def _receive(self) -> list[dict[str, Any]]:
-        fifo = self._url.endswith(".fifo")
+        wait = 0 if self._url.endswith(".fifo") and self._in_flight else 1
         messages = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=0 if fifo else 1,
+            QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=wait,
             AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
-        if not messages and fifo:
-            self._stopping.wait(0.05)
+        if not messages and not wait:
+            self._stopping.wait(0.02)
         return messages
 
     def _run_batch(self, messages: list[dict[str, Any]]) -> None:
@@ -63,6 +68,8 @@ class QueuePoller(threading.Thread):
         except Exception:
             log.exception("handling a batch of %s failed", self._function)
         finally:
+            with self._count_lock:
+                self._in_flight -= 1
             self._free.release()
 
     def handle(self, messages: list[dict[str, Any]]) -> None:
