@@ -212,6 +212,7 @@ def install() -> None:
     DynamoDBBackend.transact_write_items = _transact_write_items
     DynamoHandler.serialized = _plain_json_results(DynamoHandler.serialized)
     _query_reads_only_what_it_needs()
+    _sqs_without_whole_queue_scans()
     jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
@@ -251,6 +252,46 @@ def _query_reads_only_what_it_needs() -> None:
 
     Table.query = partition_query
     Table.all_items = items_for_query
+
+
+def _sqs_without_whole_queue_scans() -> None:
+    """Sending and receiving stop computing every queue attribute for one of them.
+
+    moto's queue attributes include three message counts, each a pass over every message in the queue;
+    a send read them to learn ContentBasedDeduplication and a receive read them once per message to learn
+    MessageRetentionPeriod, so a backlog of n messages made every receive cost O(n²).
+    """
+    from moto.core.utils import unix_time
+    from moto.sqs.models import Queue, SQSBackend
+
+    every_attribute = Queue.attributes.fget
+    sending = threading.local()
+
+    def attributes(self: Any) -> dict[str, Any]:
+        if getattr(sending, "active", False):  # all a send reads is ContentBasedDeduplication
+            return {"ContentBasedDeduplication": str(bool(self.content_based_deduplication)).lower()} \
+                if self.fifo_queue else {}
+        return every_attribute(self)
+
+    def while_sending(send: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(send)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            outer = getattr(sending, "active", False)
+            sending.active = True
+            try:
+                return send(*args, **kwargs)
+            finally:
+                sending.active = outer
+        return wrapper
+
+    def retained(self: Any, queue_name: str, message: Any) -> bool:
+        retention = int(self.get_queue(queue_name).message_retention_period)
+        return retention + message.sent_timestamp / 1000 > unix_time()
+
+    Queue.attributes = property(attributes)
+    Queue.add_message = while_sending(Queue.add_message)
+    SQSBackend.send_message = while_sending(SQSBackend.send_message)
+    SQSBackend.is_message_valid_based_on_retention_period = retained
 
 
 def _plain_json_results(serialized: Callable[..., Any]) -> Callable[..., Any]:
