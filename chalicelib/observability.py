@@ -16,6 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 logger = Logger(service="parley")
 metrics = Metrics(namespace="Parley", service="parley")
 _lock = threading.Lock()  # the local gateway runs handlers in threads; Lambda runs one at a time
+_invocations = threading.local()
 
 
 def count(name: str, value: int = 1) -> None:
@@ -28,8 +29,14 @@ def count(name: str, value: int = 1) -> None:
 def invocation(correlation_id: str | None) -> Iterator[None]:
     """One handler invocation: logs carry the correlation id, metrics are flushed at the end."""
     logger.set_correlation_id(correlation_id)
+    _invocations.number = getattr(_invocations, "number", 0) + 1
     try:
         yield
     finally:
         with _lock:
             metrics.flush_metrics(raise_on_empty_metrics=False)
+
+
+def invocation_number() -> int:
+    """Which invocation this thread is in (0 outside any): per-invocation memos key on it."""
+    return getattr(_invocations, "number", 0)

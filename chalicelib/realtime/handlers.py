@@ -5,13 +5,14 @@ done by services/live_chat.py.
 """
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Callable
 
 from chalicelib.api.tokens import Principal
 from chalicelib.clock import now
 from chalicelib.errors import ForbiddenError, ParleyError, UnauthorizedError
-from chalicelib.observability import logger
+from chalicelib.observability import invocation, logger
 from chalicelib.realtime import frames
 
 
@@ -42,6 +43,16 @@ def check_origin(headers: dict[str, str] | None) -> None:
         raise ForbiddenError(f"origin {origin} may not open chats; an admin can allow it")
 
 
+def as_invocation(handler: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+    """Run a WebSocket handler as one invocation (correlation id from API Gateway, metrics flushed)."""
+    @functools.wraps(handler)
+    def run(event: Any) -> dict[str, Any]:
+        with invocation((event.to_dict().get("requestContext") or {}).get("requestId")):
+            return handler(event)
+    return run
+
+
+@as_invocation
 def on_connect(event: Any) -> dict[str, Any]:
     """Refuse a bad token or origin at connect; remember who holds the connection."""
     from chalicelib.bootstrap import connection_store
@@ -61,6 +72,7 @@ def on_connect(event: Any) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
+@as_invocation
 def on_disconnect(event: Any) -> dict[str, Any]:
     """Forget the connection; an agent's last connection closing starts the presence grace period."""
     from chalicelib.bootstrap import connection_store
@@ -74,6 +86,7 @@ def on_disconnect(event: Any) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
+@as_invocation
 def on_message(event: Any) -> dict[str, Any]:
     """Dispatch a client frame by its "type"; replies and errors go back to the sender only."""
     from chalicelib.bootstrap import connection_store, websocket_sender

@@ -32,7 +32,7 @@ from chalicelib.channels.email import (
     parse_email,
 )
 from chalicelib.clock import iso, now
-from chalicelib.observability import logger
+from chalicelib.observability import invocation, logger
 from chalicelib.services.ingest import Contact
 
 MAX_MAILS_PER_SENDER_PER_HOUR = 20
@@ -69,17 +69,18 @@ class IntakeOutcome:
 def handle_ses_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """The SES receipt rule's Lambda action: take in every mail the event names (raw copy read from S3)."""
     outcomes = []
-    for record in event.get("Records") or []:
-        mail = (record.get("ses") or {}).get("mail") or {}
-        receipt = (record.get("ses") or {}).get("receipt") or {}
-        ses_id = mail.get("messageId")
-        if not ses_id:
-            logger.error("SES record without mail.messageId; nothing to read", extra={"record": record})
-            continue
-        raw_key = RAW_PREFIX + ses_id
-        outcome = take_in(_read_raw(raw_key), mail_id=ses_id, raw_key=raw_key, verdicts=_verdicts(receipt))
-        logger.info("email taken in", extra={"ses_message_id": ses_id, **outcome.to_dict()})
-        outcomes.append(outcome.to_dict())
+    with invocation(getattr(context, "aws_request_id", None)):
+        for record in event.get("Records") or []:
+            mail = (record.get("ses") or {}).get("mail") or {}
+            receipt = (record.get("ses") or {}).get("receipt") or {}
+            ses_id = mail.get("messageId")
+            if not ses_id:
+                logger.error("SES record without mail.messageId; nothing to read", extra={"record": record})
+                continue
+            raw_key = RAW_PREFIX + ses_id
+            outcome = take_in(_read_raw(raw_key), mail_id=ses_id, raw_key=raw_key, verdicts=_verdicts(receipt))
+            logger.info("email taken in", extra={"ses_message_id": ses_id, **outcome.to_dict()})
+            outcomes.append(outcome.to_dict())
     return {"disposition": "CONTINUE", "outcomes": outcomes}
 
 

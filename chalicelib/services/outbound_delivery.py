@@ -29,7 +29,7 @@ from chalicelib.clock import iso, now
 from chalicelib.domain import events as ev
 from chalicelib.domain.placeholders import render
 from chalicelib.errors import ParleyError
-from chalicelib.observability import logger
+from chalicelib.observability import invocation, logger
 from chalicelib.services.attachments import customer_link, file_bytes
 
 DELIVERABLE_CHANNELS = ("email", *SENDABLE_CHANNELS)
@@ -70,8 +70,9 @@ def delivery_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
                          extra={"message_id": record.message_id, "reason": f"{type(error).__name__}: {error}"})
             raise
 
-    return process_partial_response(event=event, record_handler=record_handler,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
+    with invocation(getattr(context, "aws_request_id", None)):
+        return process_partial_response(event=event, record_handler=record_handler,
+                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
 
 
 def deliver_event(name: str, detail: dict[str, Any]) -> str:

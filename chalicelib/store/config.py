@@ -1,16 +1,21 @@
 """Admin-defined rules stored as data in the agents table: assignment rules, triggers, automations, macros,
-SLA policies, schedules. Hot paths read them through a short per-container cache."""
+SLA policies, schedules.
+
+Hot paths read them through a per-container cache that is exact: every write bumps one stored revision,
+and an invocation reads that revision (one GetItem) before it first uses a cached list, so a rule an
+admin saved applies to the very next ticket change, whichever container handles it.
+"""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from chalicelib.errors import NotFoundError
+from chalicelib.observability import invocation_number
 from chalicelib.store.dynamo import from_item, to_item, value
 
 KINDS = ("assignment_rule", "trigger", "automation", "macro", "sla_policy", "schedule", "settings", "view")
-CACHE_SECONDS = 30.0
+_REVISION_KEY = {"pk": "CONFIG#revision", "sk": "CONFIG"}
 
 
 def _key(kind: str, item_id: str) -> dict[str, str]:
@@ -20,13 +25,11 @@ def _key(kind: str, item_id: str) -> dict[str, str]:
 class ConfigStore:
     """CRUD for rule-like items, listed in position order with one query per kind."""
 
-    def __init__(self, dynamodb: Any, table: str, cache_seconds: float = CACHE_SECONDS):
+    def __init__(self, dynamodb: Any, table: str):
         self._db = dynamodb
         self._table = table
-        self._cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
-        self._generation: dict[str, int] = {}
-        self._cache_seconds = cache_seconds
-        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # kind -> (revision read before, items)
+        self._seen = threading.local()  # (invocation number, revision) this thread last read
 
     def put(self, kind: str, item: dict[str, Any]) -> dict[str, Any]:
         """Create or replace one item (its "id" and "position" are required)."""
@@ -34,7 +37,7 @@ class ConfigStore:
         self._db.put_item(TableName=self._table, Item=to_item({
             **_key(kind, item["id"]), "kind": kind, "gsi1pk": f"CONFIG#{kind}",
             "gsi1sk": f"{position:08d}#{item['id']}", **item}))
-        self._forget(kind)
+        self._bump()
         return item
 
     def get(self, kind: str, item_id: str) -> dict[str, Any]:
@@ -51,15 +54,14 @@ class ConfigStore:
                                  ConditionExpression="attribute_exists(pk)")
         except self._db.exceptions.ConditionalCheckFailedException:
             raise NotFoundError(f"{kind.replace('_', ' ')} {item_id} not found") from None
-        self._forget(kind)
+        self._bump()
 
     def list(self, kind: str, *, fresh: bool = False) -> list[dict[str, Any]]:
-        """Every item of a kind by position; cached for CACHE_SECONDS unless fresh."""
-        with self._lock:
-            cached = self._cache.get(kind)
-            if cached and not fresh and time.monotonic() - cached[0] < self._cache_seconds:
-                return cached[1]
-            generation = self._generation.get(kind, 0)
+        """Every item of a kind by position (from the cache while the stored revision is unchanged)."""
+        revision = self._revision(fresh)
+        cached = self._cache.get(kind)
+        if cached and cached[0] == revision:
+            return cached[1]
         items: list[dict[str, Any]] = []
         params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
                                   "KeyConditionExpression": "gsi1pk = :pk",
@@ -70,15 +72,25 @@ class ConfigStore:
             if "LastEvaluatedKey" not in result:
                 break
             params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
-        with self._lock:
-            if self._generation.get(kind, 0) == generation:  # no write in this container since the query began
-                self._cache[kind] = (time.monotonic(), items)
+        self._cache[kind] = (revision, items)  # read before the query: a write meanwhile shows next time
         return items
 
-    def _forget(self, kind: str) -> None:
-        with self._lock:
-            self._cache.pop(kind, None)
-            self._generation[kind] = self._generation.get(kind, 0) + 1
+    def _revision(self, fresh: bool) -> int:
+        """The stored revision, read once per invocation (always outside one, or when fresh)."""
+        number = invocation_number()
+        seen = getattr(self._seen, "revision", None)
+        if seen and number and seen[0] == number and not fresh:
+            return seen[1]
+        item = self._db.get_item(TableName=self._table, Key=to_item(_REVISION_KEY),
+                                 ConsistentRead=True).get("Item")
+        revision = int(from_item(item)["revision"]) if item else 0
+        self._seen.revision = (number, revision)
+        return revision
+
+    def _bump(self) -> None:
+        self._db.update_item(TableName=self._table, Key=to_item(_REVISION_KEY), UpdateExpression="ADD revision :one",
+                             ExpressionAttributeValues={":one": value(1)})
+        self._seen.revision = None
 
 
 def _clean(item: dict[str, Any]) -> dict[str, Any]:
