@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import multiprocessing
 import os
 import sys
 import threading
@@ -14,7 +15,7 @@ from local.resources import TEMPLATE, create_resources
 
 REPO = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
-POLLERS_PER_QUEUE = int(os.environ.get("PARLEY_POLLERS", "4"))  # batches a queue's handler runs at once
+BATCHES_PER_QUEUE = int(os.environ.get("PARLEY_POLLERS", "4"))  # batches a queue's handler runs at once
 log = logging.getLogger("parley.local")
 
 
@@ -31,13 +32,14 @@ class LocalStack:
         self.moto_url = f"http://{host}:{moto_port}"
         self.data_dir, self.seed, self.clock_seconds = data_dir, seed, clock_seconds
         self.stop_event = threading.Event()
-        self.pollers: list[Any] = []
+        self.worker: Any = None
         self.clock: Any = None
         self.environment: dict[str, str] = {}
         self._moto: Any = None
         self._server: Any = None
         self._saver: threading.Thread | None = None
-        self.clock_offset = 0.0  # seconds Parley's clock runs ahead of the wall clock (POST /_local/clock/advance)
+        self._processes = multiprocessing.get_context("spawn")
+        self.clock_offset = self._processes.Value("d", 0.0)  # seconds Parley's clock runs ahead (/_local/clock/advance)
         self.ready = False
 
     # start -----------------------------------------------------------------------------------------
@@ -85,23 +87,30 @@ class LocalStack:
         os.environ["AWS_ENDPOINT_URL"] = self.moto_url
 
     def _start_pollers(self, app_module: Any, creator: Any) -> None:
-        from local.pollers import Clock, QueuePoller
+        """The queue pollers in a worker process (local/worker.py); the clock here, beside /_local/clock/tick."""
+        from local.pollers import Clock
+        from local.worker import QueueSource, follow_clock, run
 
+        follow_clock(self.clock_offset)
         template = load_template(TEMPLATE)
-        sqs = creator.client("sqs")
+        sources = []
         for source in app_module.app.event_sources:
-            kind = type(source).__name__
-            if kind == "SQSEventConfig":
+            if type(source).__name__ == "SQSEventConfig":
                 queue = _queue_for_function(template, source.name)
-                self.pollers.append(QueuePoller(
-                    sqs, creator.resolver.ref(queue), creator.resolver.get_att(queue, "Arn"),
-                    getattr(app_module, source.name), source.name, source.batch_size, REGION,
-                    self.stop_event, concurrency=POLLERS_PER_QUEUE))
+                sources.append(QueueSource(source.name, creator.resolver.ref(queue),
+                                           creator.resolver.get_att(queue, "Arn"), source.batch_size))
+        ready, self._worker_stop = self._processes.Event(), self._processes.Event()
+        self.worker = self._processes.Process(
+            target=run, name="parley-worker", daemon=True,
+            args=(dict(os.environ), sources, BATCHES_PER_QUEUE, REGION, self.url, self.clock_offset, ready,
+                  self._worker_stop))
+        self.worker.start()
+        if not ready.wait(120) or not self.worker.is_alive():
+            raise RuntimeError("the queue worker process did not start; see the log above")
         schedules = {s.name: getattr(app_module, s.name) for s in app_module.app.event_sources
                      if type(s).__name__ == "ScheduledEventConfig"}
         self.clock = Clock(schedules, self.clock_seconds, REGION, self.stop_event)
-        for thread in (*self.pollers, self.clock):
-            thread.start()
+        self.clock.start()
 
     def _start_smtp(self, app_module: Any, creator: Any) -> None:
         from local.smtp import LocalSmtp
@@ -154,13 +163,10 @@ class LocalStack:
 
     def advance_clock(self, seconds: float) -> str:
         """Move Parley's clock (chalicelib.clock) forward by seconds, for trying time rules; returns the new now."""
-        from datetime import datetime, timedelta, timezone
-
         from chalicelib import clock
 
-        self.clock_offset += seconds
-        offset = timedelta(seconds=self.clock_offset)
-        clock.set_clock(lambda: datetime.now(timezone.utc) + offset)
+        with self.clock_offset.get_lock():
+            self.clock_offset.value += seconds
         return clock.iso(clock.now())
 
     def _seed(self) -> None:
@@ -205,8 +211,11 @@ class LocalStack:
     def stop(self) -> None:
         """Stop pollers and clock, save data, stop the gateway and moto."""
         self.stop_event.set()
-        for thread in self.pollers:
-            thread.join(timeout=5)
+        if self.worker is not None:
+            self._worker_stop.set()
+            self.worker.join(timeout=15)
+            if self.worker.is_alive():
+                self.worker.terminate()
         try:
             if self.ready:  # a stack that never started has nothing of the user's to keep
                 self.save()
