@@ -5,7 +5,8 @@
 Signed WhatsApp, Messenger, Telegram and Twilio SMS webhooks (each a new customer message) are sent
 open-loop: request i leaves at start + i/rate whatever the earlier ones do, and its time is measured
 from that moment to the 200, so queueing in the gateway counts. Prints p50/p90/p99/max, the rate
-achieved and any non-200 answers, then how long the queue took to turn every message into a ticket.
+achieved and any non-200 answers, then how long the queue took to turn every message into a ticket. A
+first second of requests from cold is sent and reported before the measured run.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def run(stack, count: int, rate: float) -> None:
+def run(stack, count: int, rate: float, *, label: str = "") -> None:
     jobs = requests_for(stack, count)
     sessions = threading.local()
     results: list[tuple[float, int]] = [(0.0, 0)] * count
@@ -91,12 +92,13 @@ def run(stack, count: int, rate: float) -> None:
     elapsed = time.perf_counter() - start
     latencies = [seconds * 1000 for seconds, status in results if status == 200]
     failed = [status for _, status in results if status != 200]
-    print(f"{count} webhook POSTs offered at {rate:.0f}/s, achieved {count / elapsed:.1f}/s over {elapsed:.1f}s")
+    print(f"{label}{count} webhook POSTs offered at {rate:.0f}/s, achieved {count / elapsed:.1f}/s over {elapsed:.1f}s")
     if latencies:
         print(f"time to 200: p50 {statistics.median(latencies):.1f} ms, p90 {percentile(latencies, 0.90):.1f} ms, "
               f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms")
     print(f"non-200 answers: {len(failed)}" + (f" (statuses {sorted(set(failed))})" if failed else ""))
-    drain(stack, len(latencies))
+    if not label:
+        drain(stack, len(latencies))
 
 
 def drain(stack, accepted: int) -> None:
@@ -120,7 +122,8 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     rate = float(sys.argv[2]) if len(sys.argv) > 2 else 100.0
     stack = launch(Path(tempfile.mkdtemp()))
-    try:
+    try:  # the first second from cold (new connections, idle thread pools) is reported apart
+        run(stack, int(rate), rate, label="warm-up (from cold, not in the figures below): ")
         run(stack, count, rate)
     finally:
         stack.stop()
