@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in, wait_for_ticket
+from tests.browser.conftest import sign_in, start_conversation, wait_for_ticket
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.browser
@@ -96,10 +96,18 @@ def test_agent_does_not_see_the_admin_section_and_is_refused_when_opening_it(pag
     expect(nav.get_by_role("link", name="Monitor", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Departments")).to_have_count(0)
     expect(nav.get_by_role("link", name="Triggers")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Shortcuts")).to_have_count(0)
 
     page.goto(f"{stack.url}/#/admin/triggers")
 
     expect(page.get_by_role("alert")).to_contain_text("only admins can see triggers; you are agent")
+
+    # agents may read shortcuts (they use them in replies), but the page to manage them is not theirs
+    page.goto(f"{stack.url}/#/admin/shortcuts")
+
+    expect(page.get_by_role("alert")).to_contain_text("only admins can manage shortcuts; you are agent")
+    expect(page.get_by_role("button", name="New shortcut")).to_have_count(0)
+    expect(page.get_by_role("table", name="Shortcuts")).to_have_count(0)
 
 
 def test_admin_sees_why_a_trigger_is_refused_then_creates_a_valid_one(page, stack):
@@ -161,6 +169,59 @@ def test_admin_creates_an_assignment_rule_that_sends_tickets_to_a_department(pag
         assert stored_rule(stack, "assignment-rules", name)["assign"] == {"department": "Billing"}
     finally:
         delete_rules(stack, "assignment-rules", name)
+
+
+def test_admin_creates_a_shortcut_that_an_agent_then_expands_in_a_reply(new_page, stack):
+    name = f"welcome-{uuid.uuid4().hex[:6]}"
+    admin = new_page()
+    open_admin(admin, stack, "Shortcuts")
+
+    try:
+        # the server explains what is wrong with the name, then with the placeholder
+        admin.get_by_role("button", name="New shortcut").click()
+        admin.get_by_label("Name").fill("Welcome Back")
+        admin.get_by_label("Text").fill("Hi {{customer.first_name}}, {{agent.nickname}} here.")
+        admin.get_by_role("button", name="Create shortcut").click()
+        expect(admin.get_by_role("alert")).to_contain_text("shortcut name must be 1 to 40 lowercase letters")
+
+        admin.get_by_label("Name").fill(name)
+        admin.get_by_role("button", name="Create shortcut").click()
+        expect(admin.get_by_role("alert")).to_contain_text("unknown placeholder(s) agent.nickname")
+
+        admin.get_by_label("Text").fill("Hi {{customer.first_name}}, <b>{{agent.name}}</b> here.")
+        admin.get_by_role("button", name="Create shortcut").click()
+        row = admin.get_by_role("row", name=re.compile(rf"^\/{name}"))
+        expect(row).to_contain_text("Hi {{customer.first_name}}, <b>{{agent.name}}</b> here.")
+        expect(row.locator("b")).to_have_count(0)
+        expect(row).to_contain_text("Yes")
+
+        # editing changes the text; the name stays
+        row.get_by_role("button", name=f"Edit /{name}").click()
+        expect(admin.get_by_label("Name")).to_have_attribute("readonly", "")
+        admin.get_by_label("Text").fill("Hi {{customer.first_name}}, {{agent.name}} here. How can I help?")
+        admin.get_by_role("button", name="Save shortcut").click()
+        expect(row).to_contain_text("{{agent.name}} here. How can I help?")
+        admin.screenshot(path="/tmp/parley-admin-shortcuts.png", full_page=True)
+
+        # an agent types /name in a reply and gets the text filled in for the ticket
+        ticket_id = start_conversation(stack, "Is anyone there?")["ticket_id"]
+        wait_for_ticket(stack, ticket_id)
+        agent = new_page()
+        sign_in(agent, stack, "agent1@parley.test")
+        agent.goto(f"{stack.url}/#/all/{ticket_id}")
+        message = agent.get_by_role("textbox", name="Your message")
+        message.press_sequentially(f"/{name}")
+        expect(agent.get_by_role("listbox", name="Shortcuts").get_by_role("option", name=f"/{name}")).to_be_visible()
+        message.press("Enter")
+        expect(message).to_have_value("Hi Robin, Sam Support here. How can I help?")
+
+        # deleting asks once more
+        row.get_by_role("button", name=f"Delete /{name}").click()
+        row.get_by_role("button", name=f"Confirm: Delete /{name}").click()
+        expect(admin.get_by_role("row", name=re.compile(rf"^\/{name}"))).to_have_count(0)
+        assert stored_rule(stack, "shortcuts", name) is None
+    finally:
+        requests.delete(stack.api(f"/shortcuts/{name}"), headers=stack.auth(), timeout=10)
 
 
 def test_admin_adds_a_webhook_and_sees_its_secret_once(page, stack):

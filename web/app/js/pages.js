@@ -30,7 +30,7 @@ export class PageHost {
     this.key = key;
     if (route.page === 'monitor') this.page = new MonitorPage();
     else if (route.page === 'customer') this.page = new CustomerPage({ agent: this.agent }, route.id);
-    else this.page = createAdminPage(route.section);
+    else this.page = createAdminPage(route.section, this.agent());
     this.element.replaceChildren(this.page.element);
     show(this.element, true);
     document.title = `${this.page.title} · Parley`;

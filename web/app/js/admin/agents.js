@@ -4,45 +4,29 @@
  */
 import * as api from '../api.js';
 import { announce } from '../announce.js';
-import { h, show } from '../dom.js';
+import { h } from '../dom.js';
 import { resetDirectory } from '../directory.js';
 import { roleLabel } from '../format.js';
 import { CHANNEL_GROUPS, presenceBadge } from '../monitor.js';
-import { card, errorBanner, pageHeader, table } from '../page.js';
+import { table } from '../page.js';
+import { ListPage } from './list_page.js';
 
 /** The agents page. */
-export class AgentsPage {
+export class AgentsPage extends ListPage {
   constructor() {
-    this.title = 'Agents';
-    this.error = errorBanner();
-    this.list = h('div', { 'aria-busy': 'true' });
-    this.editor = h('div', { hidden: true });
+    super({
+      title: 'Agents',
+      subtitle: 'Which departments each agent works in, their skills, and how much they take on at once.',
+      listTitle: 'All agents',
+    });
     this.agents = [];
     this.departments = [];
-    this.element = h('div', { class: 'page-body' },
-      pageHeader('Agents', {
-        subtitle: 'Which departments each agent works in, their skills, and how much they take on at once.',
-      }),
-      this.error.element, this.editor, card('All agents', this.list));
   }
 
-  start() {
-    this.load();
-  }
-
-  async load() {
-    this.list.setAttribute('aria-busy', 'true');
-    try {
-      const [{ agents = [] }, { departments = [] }] = await Promise.all([api.listAgents(), api.listDepartments()]);
-      this.agents = agents;
-      this.departments = departments;
-      this.error.clear();
-      this.render();
-    } catch (error) {
-      this.error.show(`Agents could not be loaded: ${error.message}`);
-    } finally {
-      this.list.setAttribute('aria-busy', 'false');
-    }
+  async fetch() {
+    const [{ agents = [] }, { departments = [] }] = await Promise.all([api.listAgents(), api.listDepartments()]);
+    this.agents = agents;
+    this.departments = departments;
   }
 
   render() {
@@ -125,14 +109,8 @@ export class AgentsPage {
         submit.disabled = false;
       }
     });
-    this.editor.replaceChildren(h('section', { class: 'card card-editor' }, form));
-    show(this.editor, true);
+    this.openEditor(form);
     form.querySelector('input')?.focus();
-  }
-
-  closeEditor() {
-    this.editor.replaceChildren();
-    show(this.editor, false);
   }
 }
 

@@ -4,9 +4,10 @@
  */
 import * as api from '../api.js';
 import { announce } from '../announce.js';
-import { h, show } from '../dom.js';
+import { h } from '../dom.js';
 import { resetDirectory } from '../directory.js';
-import { card, errorBanner, field, pageHeader, select, table } from '../page.js';
+import { field, select, table } from '../page.js';
+import { ListPage } from './list_page.js';
 
 const STRATEGIES = [['least_busy', 'Least busy'], ['round_robin', 'Round robin']];
 const SETTINGS_SHOWN = ['name', 'strategy', 'max_per_agent', 'include_offline', 'queue_length'];
@@ -16,38 +17,21 @@ function strategyLabel(value) {
 }
 
 /** The departments page. */
-export class DepartmentsPage {
+export class DepartmentsPage extends ListPage {
   constructor() {
-    this.title = 'Departments';
-    this.error = errorBanner();
-    this.list = h('div', { 'aria-busy': 'true' });
-    this.editor = h('div', { hidden: true });
+    super({
+      title: 'Departments',
+      subtitle: 'Where tickets wait and how they are offered to the agents in each department.',
+      actions: [h('button', { class: 'button button-primary', type: 'button', text: 'New department',
+        onclick: () => this.edit(null) })],
+      listTitle: 'All departments',
+    });
     this.departments = [];
-    this.element = h('div', { class: 'page-body' },
-      pageHeader('Departments', {
-        subtitle: 'Where tickets wait and how they are offered to the agents in each department.',
-        actions: [h('button', { class: 'button button-primary', type: 'button', text: 'New department',
-          onclick: () => this.edit(null) })],
-      }),
-      this.error.element, this.editor, card('All departments', this.list));
   }
 
-  start() {
-    this.load();
-  }
-
-  async load() {
-    this.list.setAttribute('aria-busy', 'true');
-    try {
-      const { departments = [] } = await api.listDepartments();
-      this.departments = departments;
-      this.error.clear();
-      this.render();
-    } catch (error) {
-      this.error.show(`Departments could not be loaded: ${error.message}`);
-    } finally {
-      this.list.setAttribute('aria-busy', 'false');
-    }
+  async fetch() {
+    const { departments = [] } = await api.listDepartments();
+    this.departments = departments;
   }
 
   render() {
@@ -116,14 +100,8 @@ export class DepartmentsPage {
         submit.disabled = false;
       }
     });
-    this.editor.replaceChildren(h('section', { class: 'card card-editor' }, form));
-    show(this.editor, true);
+    this.openEditor(form);
     (creating ? name : strategy).focus();
-  }
-
-  closeEditor() {
-    this.editor.replaceChildren();
-    show(this.editor, false);
   }
 }
 

@@ -7,9 +7,10 @@ import { announce } from '../announce.js';
 import { loadDirectory } from '../directory.js';
 import { h } from '../dom.js';
 import { STATUSES, channelLabel, statusLabel } from '../format.js';
-import { card, errorBanner, field, pageHeader, select, table } from '../page.js';
+import { field, select, table } from '../page.js';
 import { href, serverViewKey } from '../router.js';
 import { refreshServerViews } from '../server_views.js';
+import { ListPage } from './list_page.js';
 import { CHANNEL_OPTIONS } from './rule_kinds.js';
 
 /** "Status new or open · unassigned · Billing". */
@@ -30,15 +31,18 @@ export function describeFilter(filter = {}, agents = []) {
 }
 
 /** The saved views page. */
-export class ViewsAdminPage {
+export class ViewsAdminPage extends ListPage {
   constructor() {
-    this.title = 'Saved views';
-    this.error = errorBanner();
-    this.list = h('div', { 'aria-busy': 'true' });
+    super({
+      title: 'Saved views',
+      subtitle: 'Ticket lists everyone sees in the nav, with how many tickets are in each.',
+      listTitle: 'All views',
+    });
+  }
+
+  above() {
     this.formArea = h('div');
-    this.element = h('div', { class: 'page-body' },
-      pageHeader('Saved views', { subtitle: 'Ticket lists everyone sees in the nav, with how many tickets are in each.' }),
-      this.error.element, this.formArea, card('All views', this.list));
+    return [this.formArea];
   }
 
   async start() {
@@ -47,10 +51,12 @@ export class ViewsAdminPage {
     this.load();
   }
 
-  async load() {
-    this.list.setAttribute('aria-busy', 'true');
-    const views = await refreshServerViews();
-    this.list.setAttribute('aria-busy', 'false');
+  // refreshServerViews never fails: on an error it resolves the views known before.
+  fetch() {
+    return refreshServerViews();
+  }
+
+  render(views) {
     this.list.replaceChildren(table({
       caption: 'Views',
       captionHidden: true,

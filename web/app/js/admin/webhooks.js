@@ -5,7 +5,8 @@
 import * as api from '../api.js';
 import { announce } from '../announce.js';
 import { h, show } from '../dom.js';
-import { card, deleteButton, errorBanner, field, pageHeader, table } from '../page.js';
+import { deleteButton, field, table } from '../page.js';
+import { ListPage } from './list_page.js';
 
 // The events the server sends today; it refuses others with a message naming the ones it knows.
 const EVENTS = [
@@ -14,32 +15,23 @@ const EVENTS = [
 ];
 
 /** The webhooks page. */
-export class WebhooksPage {
+export class WebhooksPage extends ListPage {
   constructor() {
-    this.title = 'Webhooks';
-    this.error = errorBanner();
+    super({
+      title: 'Webhooks',
+      subtitle: 'Send ticket and customer events to your other tools, signed with a secret.',
+      listTitle: 'Subscribed URLs',
+    });
+  }
+
+  above() {
     this.secret = h('div', { hidden: true });
-    this.list = h('div', { 'aria-busy': 'true' });
-    this.element = h('div', { class: 'page-body' },
-      pageHeader('Webhooks', { subtitle: 'Send ticket and customer events to your other tools, signed with a secret.' }),
-      this.error.element, this.secret, this.form(), card('Subscribed URLs', this.list));
+    return [this.secret, this.form()];
   }
 
-  start() {
-    this.load();
-  }
-
-  async load() {
-    this.list.setAttribute('aria-busy', 'true');
-    try {
-      const { webhooks = [] } = await api.listWebhooks();
-      this.error.clear();
-      this.render(webhooks);
-    } catch (error) {
-      this.error.show(`Webhooks could not be loaded: ${error.message}`);
-    } finally {
-      this.list.setAttribute('aria-busy', 'false');
-    }
+  async fetch() {
+    const { webhooks = [] } = await api.listWebhooks();
+    return webhooks;
   }
 
   render(webhooks) {
