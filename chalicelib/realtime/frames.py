@@ -104,12 +104,20 @@ def error_frame(error: ParleyError, context: dict[str, Any]) -> dict[str, Any]:
 
 def message_frame(conversation_id: str, message: dict[str, Any], *, for_agent: bool,
                   ticket_id: int | None = None) -> dict[str, Any]:
-    """A stored message as a customer (public fields) or an agent (everything useful) sees it."""
+    """A stored message as a customer (public fields) or an agent (everything useful) sees it.
+
+    A customer's frame lists a public message's files with signed download links (services.attachments
+    .customer_files), never their S3 keys; an internal note's files never.
+    """
     fields = ("id", "author_type", "author_name", "body", "created_at")
     if for_agent:
         fields += ("author_id", "public", "channel", "attachments")
     frame: dict[str, Any] = {"type": "message", "conversation_id": conversation_id, "seq": message["seq"],
                              "message": {k: message.get(k) for k in fields}}
+    if not for_agent:
+        from chalicelib.services.attachments import customer_files
+
+        frame["message"]["attachments"] = customer_files(message)
     if for_agent and ticket_id is not None:
         frame["ticket_id"] = ticket_id
     return frame

@@ -2,8 +2,9 @@
 
 The browser uploads straight to S3 with a pre-signed POST form (no file passes through Lambda or API
 Gateway); a message then names the upload, which is checked again (it exists, its size and type are
-allowed) and copied next to the ticket's other files. Customers on messaging channels get links to
-``/api/files/...`` signed by Parley, which stay valid for LINK_DAYS days. See
+allowed) and copied next to the ticket's other files. Customers get links to ``/api/files/...``
+signed by Parley, which stay valid for LINK_DAYS days: in the text of messaging-channel replies, and as
+``attachments[].url`` of public messages in the widget's and SDK's frames and REST answers. See
 docs/decisions/0007-agent-attachments-by-pre-signed-upload.md.
 """
 from __future__ import annotations
@@ -110,6 +111,26 @@ def customer_link(attachment: dict[str, Any]) -> str:
     _, folder, name = attachment["key"].split("/", 2)
     return (f"{settings().public_url.rstrip('/')}/api/files/{quote(folder, safe='')}/{quote(name, safe='')}"
             f"?expires={expires}&signature={_signature(attachment['key'], expires)}")
+
+
+def customer_files(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A public message's files as a customer (widget, SDK) gets them: name, type, size and a signed link.
+
+    Internal notes give none; the S3 key and entries without a stored file (media not downloaded) are left out.
+    """
+    if message.get("public") is not True:
+        return []
+    shown = []
+    for attachment in message.get("attachments") or []:
+        if not isinstance(attachment, dict) or attachment.get("downloaded") is False:
+            continue
+        key = attachment.get("key")
+        if not isinstance(key, str) or not key.startswith(files.ATTACHMENT_PREFIX) or key.count("/") < 2:
+            continue
+        shown.append({"filename": attachment.get("filename") or key.rpartition("/")[2],
+                      "content_type": attachment.get("content_type") or "application/octet-stream",
+                      "size": attachment.get("size"), "url": customer_link(attachment)})
+    return shown
 
 
 def shared_file_url(folder: str, name: str, expires: str | None, signature: str | None) -> str:

@@ -78,5 +78,9 @@ def conversation_messages(customer_id: str, conversation_id: str, after_seq: int
 
 
 def customer_view(message: dict[str, Any]) -> dict[str, Any]:
-    """What a customer sees of a message."""
-    return {k: message.get(k) for k in ("id", "seq", "author_type", "author_name", "body", "created_at")}
+    """What a customer sees of a message: its public fields and files (signed links, never S3 keys)."""
+    from chalicelib.services.attachments import customer_files
+
+    view = {k: message.get(k) for k in ("id", "seq", "author_type", "author_name", "body", "created_at")}
+    view["attachments"] = customer_files(message)
+    return view

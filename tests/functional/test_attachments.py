@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import requests
 
 from tests.conftest import wait_for
+from tests.ws_client import Chat, is_message, is_type
 from tests.functional.channel_helpers import (
     outbox,
     post_meta,
@@ -189,3 +190,53 @@ def test_a_whatsapp_reply_links_its_files_and_the_link_needs_its_signature(stack
     assert forged.status_code == 403 and "not valid" in forged.json()["message"]
     renamed = requests.get(f"{stack.url}{path.path}x?{path.query}", allow_redirects=False, timeout=10)
     assert renamed.status_code == 403
+
+
+def _customer_socket(stack, visitor) -> Chat:
+    return Chat(f"{stack.ws_url}?token={visitor['Authorization'].removeprefix('Bearer ')}")
+
+
+def _no_secret_in(frames, *secrets) -> None:
+    text = json.dumps(frames)
+    for secret in secrets:
+        assert secret not in text, f"{secret!r} reached the customer"
+
+
+def test_a_chat_customer_gets_the_agents_file_with_a_link_and_never_a_notes_file(stack, visitor):
+    # given a chat customer connected to their conversation
+    ticket_id = _chat_ticket(stack, visitor)
+    conversation_id = requests.get(stack.api("/sdk/conversations"), headers={"Authorization": visitor["Authorization"]},
+                                   timeout=10).json()["conversations"][0]["conversation_id"]
+    customer = _customer_socket(stack, visitor)
+    try:
+        # when an agent writes an internal note with a file, then replies with another file
+        note = _send(stack, ticket_id, [_upload(stack, ticket_id, "internal-margins.csv", b"sku,margin\nA1,42\n",
+                                                "text/csv")["id"]], public=False, body="Margins: do not share")
+        assert note.status_code == 201, note.text
+        note_key = note.json()["message"]["attachments"][0]["key"]
+        reply = _send(stack, ticket_id, [_upload(stack, ticket_id, "Rechnung März.pdf")["id"]])
+        assert reply.status_code == 201, reply.text
+        reply_key = reply.json()["message"]["attachments"][0]["key"]
+
+        # then the customer's live frame lists the reply's file with a signed link, not its S3 key
+        live = customer.frames_until(is_message("Please see the file."))
+        [shown] = live[-1]["message"]["attachments"]
+        assert set(shown) == {"filename", "content_type", "size", "url"}
+        assert (shown["filename"], shown["content_type"], shown["size"]) == ("Rechnung März.pdf", "application/pdf",
+                                                                             len(PDF))
+        assert shown["url"].startswith(f"{stack.url}/api/files/{ticket_id}/")
+        # and the link downloads the right bytes, without signing in
+        assert requests.get(shown["url"], timeout=30).content == PDF
+
+        # and the same on resume and over REST, while the note and its file never reach the customer
+        customer.send(type="resume", conversation_id=conversation_id, after_seq=0, id="r1")
+        resumed = customer.frames_until(is_type("resumed", id="r1"))
+        [replayed] = [f for f in resumed if f.get("type") == "message" and f["message"]["attachments"]]
+        assert replayed["message"]["attachments"][0]["filename"] == "Rechnung März.pdf"
+        listed = requests.get(stack.api(f"/sdk/conversations/{conversation_id}/messages?after=0"),
+                              headers={"Authorization": visitor["Authorization"]}, timeout=10).json()["messages"]
+        assert [m["attachments"] for m in listed if m["attachments"]][0][0]["size"] == len(PDF)
+        assert all(m["attachments"] == [] for m in listed if m["body"] != "Please see the file.")
+        _no_secret_in([live, resumed, listed], "Margins", "internal-margins", note_key, reply_key)
+    finally:
+        customer.close()
