@@ -3,12 +3,13 @@ from chalice import Chalice, Rate
 
 from chalicelib.api import (agents, attachments, auth, channels, customers, live_chat, local_outbox, monitor, rules,
                             sdk, ticket_fields, tickets, views, webhooks, zendesk, zendesk_rules)
-from chalicelib.api.http import normalize_errors
+from chalicelib.api.http import link_base, normalize_errors
 from chalicelib.realtime import handlers as ws
 
 app = Chalice(app_name="parley", configure_logs=False)
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.register_middleware(normalize_errors, "http")
+app.register_middleware(link_base, "http")
 
 
 # Agent auth -------------------------------------------------------------------------------------

@@ -2,12 +2,23 @@
 
 In AWS the variables come from the template's ``Globals.Function.Environment``; locally the
 stack sets the same names after creating the resources from that template.
+
+``public_base_url()`` is where links Parley builds start (customers' file links, ``{{ticket.url}}``):
+``PUBLIC_URL`` (the template's ``PublicUrl`` parameter) when set; otherwise, while a REST request
+is being served through API Gateway's own domain, ``https://<api-id>.execute-api.<region>.amazonaws.com/<stage>``
+taken from the request context (API Gateway sets it, not the client); otherwise none at all, with
+an error logged, so no caller sends a customer a link without a host.
 """
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 
 def _list(value: str) -> tuple[str, ...]:
@@ -116,3 +127,50 @@ def settings() -> Settings:
         media_download_attempts=int(_env("MEDIA_DOWNLOAD_ATTEMPTS",
                                          "1" if stage == "local" else str(Settings.media_download_attempts))),
     )
+
+
+# --------------------------------------------------------------------------- the base of built links
+
+_EXECUTE_API_DOMAIN = re.compile(r"^[a-z0-9]{1,64}\.execute-api\.[a-z0-9-]{1,32}\.amazonaws\.com(\.cn)?$")
+_STAGE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_request_base: ContextVar[str] = ContextVar("parley_request_base", default="")
+
+
+def request_base_url(context: Mapping[str, Any] | None) -> str:
+    """``https://<domain>/<stage>`` from an API Gateway REST request context, or "" when it cannot be told.
+
+    Only API Gateway's own execute-api domain qualifies: there the stage is the first path segment. On a
+    custom domain the base path mapping is not in the context, so a guess could be wrong; PUBLIC_URL says.
+    """
+    if not isinstance(context, Mapping):
+        return ""
+    domain = str(context.get("domainName") or "").lower()
+    stage = str(context.get("stage") or "")
+    if not _EXECUTE_API_DOMAIN.match(domain) or not _STAGE.match(stage) or stage == "$default":
+        return ""
+    return f"https://{domain}/{stage}"
+
+
+@contextmanager
+def serving_request(context: Mapping[str, Any] | None) -> Iterator[None]:
+    """While a REST request is served, links may start from the API Gateway URL it came in on."""
+    token = _request_base.set(request_base_url(context))
+    try:
+        yield
+    finally:
+        _request_base.reset(token)
+
+
+def public_base_url() -> str | None:
+    """Where built links start, without a trailing slash; None (and an error logged) when it is not known."""
+    configured = settings().public_url.strip().rstrip("/")
+    if configured:
+        return configured
+    derived = _request_base.get()
+    if derived:
+        return derived
+    from chalicelib.observability import logger
+
+    logger.error("PUBLIC_URL is not set, so Parley cannot build a link for a customer here; set the PublicUrl "
+                 "parameter of infra/template.yaml (e.g. https://help.example.com) and deploy again")
+    return None

@@ -174,6 +174,15 @@ def endpoint(*, auth: str | None, roles: tuple[str, ...] = AGENT_ROLES, cors: bo
     return wrap
 
 
+def link_base(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Middleware: while this request is served, links may start from the API Gateway URL it came in on
+    (used only when PUBLIC_URL is not set; see config.public_base_url)."""
+    from chalicelib.config import serving_request
+
+    with serving_request(getattr(event, "context", None)):
+        return get_response(event)
+
+
 def normalize_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
     """Middleware: give errors Chalice raises before a view runs (415, 400 on bad JSON...) our error shape."""
     response = get_response(event)

@@ -62,7 +62,8 @@ def placeholder_values(ticket: Mapping[str, Any], *, customer: Mapping[str, Any]
     """
     values: dict[str, str] = {}
     ticket_id = ticket.get("id")
-    url = f"{base_url.rstrip('/')}/tickets/{ticket_id}" if ticket_id is not None else ""
+    # without a base there is no link to give: an empty placeholder, not a path without a host
+    url = f"{base_url.rstrip('/')}/tickets/{ticket_id}" if ticket_id is not None and base_url else ""
     tags = ticket.get("tags") or []
     values.update({
         "ticket.id": _as_text(ticket_id),

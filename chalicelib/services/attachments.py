@@ -103,13 +103,19 @@ def download_url(key: str, content_type: str | None = None, filename: str | None
     return s3_signer().generate_presigned_url("get_object", Params=params, ExpiresIn=DOWNLOAD_SECONDS)
 
 
-def customer_link(attachment: dict[str, Any]) -> str:
-    """A link to an attachment for a customer (messaging channels): Parley's /api/files URL, signed."""
-    from chalicelib.config import settings
+def customer_link(attachment: dict[str, Any]) -> str | None:
+    """A link to an attachment for a customer (messaging channels): Parley's /api/files URL, signed.
 
+    None when Parley does not know its public URL (config.public_base_url logs why): no link beats a broken one.
+    """
+    from chalicelib.config import public_base_url
+
+    base = public_base_url()
+    if base is None:
+        return None
     expires = int(now().timestamp()) + LINK_DAYS * 86_400
     _, folder, name = attachment["key"].split("/", 2)
-    return (f"{settings().public_url.rstrip('/')}/api/files/{quote(folder, safe='')}/{quote(name, safe='')}"
+    return (f"{base}/api/files/{quote(folder, safe='')}/{quote(name, safe='')}"
             f"?expires={expires}&signature={_signature(attachment['key'], expires)}")
 
 
@@ -117,6 +123,7 @@ def customer_files(message: dict[str, Any]) -> list[dict[str, Any]]:
     """A public message's files as a customer (widget, SDK) gets them: name, type, size and a signed link.
 
     Internal notes give none; the S3 key and entries without a stored file (media not downloaded) are left out.
+    A file's url is None when Parley's public URL is not known (see config.public_base_url).
     """
     if message.get("public") is not True:
         return []

@@ -217,5 +217,6 @@ def _send_message(store: Any, channel: str, customer: dict[str, Any], message: d
 
 def _with_links(message: dict[str, Any]) -> str:
     """The reply's text, followed by a link to each attached file (messaging channels carry no files here)."""
-    links = [f"{a['filename']}: {customer_link(a)}" for a in message.get("attachments") or []]
+    links = [f"{a['filename']}: {link}" if (link := customer_link(a)) else a["filename"]
+             for a in message.get("attachments") or []]
     return "\n\n".join([message.get("body", ""), "\n".join(links)]) if links else message.get("body", "")

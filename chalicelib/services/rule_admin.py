@@ -360,12 +360,12 @@ def apply_macro(principal: Any, ticket_id: int, macro_id: str, expected_version:
 
 def _macro_effect(principal: Any, ticket: dict[str, Any], macro: dict[str, Any]):
     from chalicelib.bootstrap import agent_store, ticket_store
-    from chalicelib.config import settings
+    from chalicelib.config import public_base_url
 
     agent = {**(agent_store().get_agent(principal.id) or {}), "id": principal.id}
     customer = ticket_store().get_customer(ticket["requester_id"]) or {}
     return preview_macro_effect(macro, ticket, agent=agent, customer=customer, now=now(),
-                                base_url=settings().public_url)
+                                base_url=public_base_url() or "")
 
 
 def _comment(comment: Any) -> dict[str, Any] | None:
@@ -377,7 +377,7 @@ def _comment(comment: Any) -> dict[str, Any] | None:
 def render_shortcut(principal: Any, ticket_id: int, name: str) -> dict[str, Any]:
     """A shortcut's text with its placeholders filled in for a ticket (values are inserted as plain text)."""
     from chalicelib.bootstrap import agent_store, ticket_store
-    from chalicelib.config import settings
+    from chalicelib.config import public_base_url
     from chalicelib.services.tickets import load_ticket
 
     shortcut = get_rule("shortcut", name)
@@ -385,7 +385,7 @@ def render_shortcut(principal: Any, ticket_id: int, name: str) -> dict[str, Any]
     agent = {**(agent_store().get_agent(principal.id) or {}), "id": principal.id}
     assignee = agent_store().get_agent(ticket["assignee_id"]) if ticket.get("assignee_id") else None
     values = placeholders.placeholder_values(ticket, customer=ticket_store().get_customer(ticket["requester_id"]),
-                                             agent=agent, assignee=assignee, base_url=settings().public_url)
+                                             agent=agent, assignee=assignee, base_url=public_base_url() or "")
     return {"name": shortcut["name"], "text": placeholders.render(shortcut["text"], values)}
 
 

@@ -256,10 +256,10 @@ def action_context(ticket: Mapping[str, Any], change: Change, at: datetime) -> A
 
 
 def base_url() -> str:
-    """Where the agent app is, for {{ticket.url}} in rule texts."""
-    from chalicelib.config import settings
+    """Where the agent app is, for {{ticket.url}} in rule texts ("" when unknown: the placeholder is then empty)."""
+    from chalicelib.config import public_base_url
 
-    return settings().public_url
+    return public_base_url() or ""
 
 
 def _tidy(ticket: dict[str, Any], after: Mapping[str, Any], change: Change) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 
@@ -40,6 +41,13 @@ def test_packaged_template_has_the_websocket_routes(packaged):
     text = packaged.read_text()
     for route in ("$connect", "$default", "$disconnect"):
         assert f"RouteKey: {route}" in text or f"RouteKey: '{route}'" in text
+
+
+def test_packaged_template_passes_the_public_url_parameter_to_every_function(packaged):
+    template = yaml.safe_load(packaged.read_text())
+    assert template["Parameters"]["PublicUrl"]["Default"] == ""
+    environment = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert environment["PUBLIC_URL"] == {"Ref": "PublicUrl"}
 
 
 def test_importing_the_app_creates_no_aws_client():
