@@ -19,6 +19,7 @@ TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
 LOCAL_PARAMETERS = {  # local-only defaults; each can be overridden by the environment variable of the same role
     "MailDomain": "parley.test",
     "AllowedOrigins": "http://127.0.0.1:8000,http://localhost:8000",
+    "PublicUrl": "",  # the stack sets PUBLIC_URL to its own address once it knows its port
     "VisitorTokenSecret": "local-visitor-token-secret-0123456789abcdef",
     "SdkSharedSecret": "local-sdk-shared-secret",
     "MetaAppSecret": "local-meta-secret",
