@@ -11,6 +11,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import (agent_api_offers, find_in_inbox, sign_in, start_conversation,
                                     wait_for_ticket)
 from tests.conftest import wait_for
+from tests.functional.channel_helpers import post_meta, unique_phone
+from tests.functional.channel_helpers import wait_for_ticket as wait_for_channel_ticket
+from tests.functional.test_channel_media import corpus_whatsapp
 
 pytestmark = pytest.mark.browser
 
@@ -267,3 +270,21 @@ def test_a_reply_with_an_attached_file_shows_it_on_the_message(page, stack):
         assert saved.read() == receipt
     stored = wait_for_ticket(stack, ticket_id)["messages"][-1]
     assert [a["filename"] for a in stored["attachments"]] == ["receipt.pdf"]
+
+
+def test_a_customers_file_that_was_not_downloaded_shows_why_and_offers_nothing_to_open(page, stack, providers):
+    # given a WhatsApp document whose media the provider no longer has
+    phone, media_id = unique_phone(), str(uuid.uuid4().int)[:15]
+    providers.json(f"/v21.0/{media_id}", {"error": {"message": "Media not found", "code": 100}}, status=404)
+    assert post_meta(stack, "whatsapp", corpus_whatsapp("document", phone, media_id)).status_code == 200
+    ticket_id = wait_for_channel_ticket(stack, "phone", phone, channel="whatsapp")["ticket"]["id"]
+
+    # when an agent opens the ticket
+    sign_in(page, stack, "agent1@parley.test")
+    page.goto(f"{stack.url}/#/all/{ticket_id}")
+
+    # then the file is listed as not downloaded, with the reason, and without an open button
+    files = page.get_by_role("list", name="Attachments")
+    expect(files).to_contain_text("filename.pdf")
+    expect(files).to_contain_text(re.compile(r"not downloaded: .*HTTP 404.*Media not found"))
+    expect(files.get_by_role("button")).to_have_count(0)

@@ -66,9 +66,14 @@ export function createAttachmentPicker({ upload, onError }) {
   };
 }
 
-/** The files a message carries, each a button that opens it: open(attachment) rejects with a reason to show. */
+/**
+ * The files a message carries, each a button that opens it: open(attachment) rejects with a reason to show.
+ * A customer's file the channel ingest could not download ({downloaded: false, error}) has nothing to open:
+ * it shows as "not downloaded" with the reason.
+ */
 export function attachmentList(attachments, open) {
   return h('ul', { class: 'message-attachments', 'aria-label': 'Attachments' }, attachments.map((attachment) => {
+    if (attachment.downloaded === false) return missingFile(attachment);
     const error = h('span', { class: 'form-error', role: 'alert' });
     return h('li', {},
       h('button', { type: 'button', class: 'attachment-link', onclick: () => {
@@ -78,4 +83,12 @@ export function attachmentList(attachments, open) {
       h('span', { class: 'attachment-size', text: fileSize(attachment.size) })),
       error);
   }));
+}
+
+function missingFile(attachment) {
+  const name = attachment.filename || attachment.kind || 'file';
+  const reason = attachment.error ? `not downloaded: ${attachment.error}` : 'not downloaded';
+  return h('li', { class: 'attachment-missing' },
+    h('span', { class: 'attachment-name', text: name }),
+    h('span', { class: 'attachment-status', text: reason }));
 }
