@@ -236,8 +236,8 @@ def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool,
         logger.info("contact was processed already", extra={"message_id": contact.message_id})
         return ticket
     event_publisher().publish([e.to_dict() for e in events])
-    if not updated.get("assignee_id"):
-        route(updated)
+    if not updated.get("assignee_id") and (reopen or not updated.get("queued_at")):
+        route(updated)  # a ticket already waiting in its queue is handed out when capacity frees (drain)
     return updated
 
 
