@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,8 +12,9 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.browser.widget_helpers import (agent_socket, serve_page, set_presence, wait_for_conversation,
-                                          widget_state)
+from local.resources import LOCAL_PARAMETERS
+from tests.browser.widget_helpers import (agent_socket, reply, serve_page, set_presence, upload_file,
+                                          wait_for_conversation, widget_state)
 from tests.conftest import wait_for
 from tests.ws_client import is_message, is_type
 
@@ -238,3 +240,67 @@ def test_a_dropped_connection_reconnects_and_catches_up_without_gaps_or_duplicat
 
     seqs = [int(s) for s in page.locator(".msg.agent").evaluate_all("nodes => nodes.map(n => n.dataset.seq)")]
     assert seqs == sorted(set(seqs)) and len(seqs) == 5
+
+
+def test_a_customer_downloads_the_file_an_agent_replied_with_and_never_sees_a_notes_file(stack, page):
+    set_presence(stack, "agent1@parley.test", "online")
+    _open_demo(page, stack)
+    _say(page, "Can I have my invoice?")
+    ticket_id = _ticket_of(stack, wait_for_conversation(page, stack))["id"]
+    invoice = b"%PDF-1.4\n% invoice 1042\n" + bytes(range(256)) * 8
+
+    # an internal note with a file, then a public reply with another
+    reply(stack, ticket_id, "Note: customer owes us money", [upload_file(
+        stack, ticket_id, "internal-ledger.csv", b"customer,owes\nx,100\n", "text/csv")], public=False)
+    reply(stack, ticket_id, "Here is your invoice.", [upload_file(
+        stack, ticket_id, "invoice 1042.pdf", invoice, "application/pdf")])
+
+    bubble = page.locator(".msg.agent", has_text="Here is your invoice.")
+    link = bubble.locator("a.file")
+    expect(link).to_have_text("invoice 1042.pdf")
+    href = link.get_attribute("href")
+    assert href.startswith(f"{stack.url}/api/files/{ticket_id}/") and "signature=" in href
+    assert "noopener" in link.get_attribute("rel").split()
+    with page.expect_download() as downloading:
+        link.click()
+    with open(downloading.value.path(), "rb") as saved:
+        assert saved.read() == invoice
+    assert requests.get(href, timeout=30).content == invoice, "the link works without the widget too"
+
+    # the note and its file never reached the widget, live or stored
+    text = page.locator(".messages").inner_text()
+    assert "owes us money" not in text and "internal-ledger" not in text
+    assert page.locator("a.file").count() == 1
+    stored = str(widget_state(page, stack))
+    assert "internal-ledger" not in stored and "attachments/" not in stored
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the local stack's short secret
+def test_an_identified_widget_session_is_the_sites_user(stack, page, new_page):
+    set_presence(stack, "agent1@parley.test", "online")
+    external_id = f"shop-user-{uuid.uuid4().hex[:8]}"
+
+    def user_token() -> str:
+        return jwt.encode({"external_id": external_id, "name": "Uma Shopper", "exp": int(time.time()) + 600},
+                          LOCAL_PARAMETERS["SdkSharedSecret"], algorithm="HS256")
+
+    # the site's page passes its user's token on the tag
+    page.goto(serve_page(page, stack, f"/widget/account-{uuid.uuid4().hex[:6]}.html", user_token=user_token()))
+    page.locator(".launcher").click()
+    _say(page, "Where is my order?")
+    ticket = _ticket_of(stack, wait_for_conversation(page, stack))
+    customer = requests.get(stack.api("/customers"), params={"external_id": external_id}, headers=stack.auth(),
+                            timeout=10).json()["customer"]
+    assert ticket["requester_id"] == customer["id"] and customer["name"] == "Uma Shopper"
+    assert widget_state(page, stack)["customerId"] == customer["id"]
+
+    # another browser, where the site identifies the user after the widget loaded, is the same customer
+    other = new_page()
+    other.goto(serve_page(other, stack, f"/widget/later-{uuid.uuid4().hex[:6]}.html"))
+    other.wait_for_function("() => window.Parley && window.Parley.identify")
+    other.evaluate("token => window.Parley.identify(token)", user_token())
+    assert widget_state(other, stack)["customerId"] == customer["id"]
+    token = widget_state(other, stack)["token"]
+    listed = requests.get(stack.api("/sdk/conversations"), headers={"Authorization": f"Bearer {token}"},
+                          timeout=10).json()["conversations"]
+    assert [c["ticket_id"] for c in listed] == [ticket["id"]]

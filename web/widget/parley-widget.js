@@ -9,8 +9,12 @@
  * It keeps the visitor token, the conversation and the messages seen so far in localStorage, so every
  * page load is the same visitor and a reload continues the same conversation; the WebSocket
  * reconnects with backoff and resumes after the last sequence number it saw, so nothing is missed and
- * nothing is shown twice. Text is always rendered with textContent. The protocol is described in
- * docs/websocket.md.
+ * nothing is shown twice. Text is always rendered with textContent; an agent's files are links to the
+ * URLs the server gave (http/https only). The protocol is described in docs/websocket.md.
+ *
+ * A signed-in user of the site is identified with a user token (a JWT the site's backend signs with the
+ * SDK shared secret, see docs/websocket.md), either on the tag (data-user-token="…") or, once the script
+ * has loaded, with Parley.identify(token); Parley.identify(null) forgets the user on sign-out.
  */
 (function () {
   'use strict';
@@ -40,7 +44,8 @@
       backToday: 'We are back at {time}.', backLater: 'We are back on {day} at {time}.',
       rateQuestion: 'How was this chat?', good: 'Good', bad: 'Bad', comment: 'Anything to add? (optional)',
       rateSend: 'Send rating', rateThanks: 'Thank you for your feedback!', solved: 'This chat was solved.',
-      newChat: 'Write a new message to start another chat.', error: 'Something went wrong: {reason}'
+      newChat: 'Write a new message to start another chat.', error: 'Something went wrong: {reason}',
+      files: 'Files'
     },
     de: {
       title: 'Chatten Sie mit uns', greeting: 'Hallo! Wie können wir helfen?', placeholder: 'Nachricht schreiben…',
@@ -54,7 +59,8 @@
       backLater: 'Wir sind am {day} ab {time} Uhr wieder da.', rateQuestion: 'Wie war dieser Chat?', good: 'Gut',
       bad: 'Schlecht', comment: 'Möchten Sie etwas ergänzen? (optional)', rateSend: 'Bewertung senden',
       rateThanks: 'Danke für Ihr Feedback!', solved: 'Dieser Chat wurde gelöst.',
-      newChat: 'Schreiben Sie, um einen neuen Chat zu beginnen.', error: 'Etwas ist schiefgegangen: {reason}'
+      newChat: 'Schreiben Sie, um einen neuen Chat zu beginnen.', error: 'Etwas ist schiefgegangen: {reason}',
+      files: 'Dateien'
     },
     fr: {
       title: 'Discutons', greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', placeholder: 'Écrivez un message…',
@@ -68,7 +74,7 @@
       rateQuestion: 'Comment s’est passée cette discussion ?', good: 'Bien', bad: 'Mal',
       comment: 'Un commentaire ? (facultatif)', rateSend: 'Envoyer la note', rateThanks: 'Merci pour votre avis !',
       solved: 'Cette discussion est résolue.', newChat: 'Écrivez pour commencer une nouvelle discussion.',
-      error: 'Une erreur est survenue : {reason}'
+      error: 'Une erreur est survenue : {reason}', files: 'Fichiers'
     },
     es: {
       title: 'Chatea con nosotros', greeting: '¡Hola! ¿En qué podemos ayudarte?', placeholder: 'Escribe un mensaje…',
@@ -81,7 +87,7 @@
       backToday: 'Volvemos a las {time}.', backLater: 'Volvemos el {day} a las {time}.',
       rateQuestion: '¿Qué tal este chat?', good: 'Bien', bad: 'Mal', comment: '¿Algo más? (opcional)',
       rateSend: 'Enviar valoración', rateThanks: '¡Gracias por tu opinión!', solved: 'Este chat está resuelto.',
-      newChat: 'Escribe para empezar otro chat.', error: 'Algo salió mal: {reason}'
+      newChat: 'Escribe para empezar otro chat.', error: 'Algo salió mal: {reason}', files: 'Archivos'
     }
   };
 
@@ -108,7 +114,7 @@
   var state = load();
 
   function load() {
-    var empty = { token: null, conversationId: null, lastSeq: 0, messages: [], outbox: [], agentReadSeq: 0,
+    var empty = { token: null, customerId: null, conversationId: null, lastSeq: 0, messages: [], outbox: [], agentReadSeq: 0,
                   status: null, rated: null, agentName: null, proactive: null };
     try {
       var saved = JSON.parse(localStorage.getItem(STORE_KEY) || 'null');
@@ -123,6 +129,12 @@
     try {
       localStorage.setItem(STORE_KEY, JSON.stringify(state));
     } catch (e) { /* private mode: the chat still works for this page */ }
+  }
+
+  function forgetVisitor() {
+    state.token = null;
+    state.customerId = null;
+    forgetConversation();
   }
 
   function forgetConversation() {
@@ -157,27 +169,64 @@
   }
 
   var sessionPromise = null;
+  // The site's user token (data-user-token or Parley.identify); exchanged once per page load for a visitor
+  // token of that user's customer, so it may be short-lived.
+  var userToken = script.dataset.userToken || null;
+  var identified = false;
 
   function session() {
-    if (state.token) return Promise.resolve(state.token);
+    if (state.token && (!userToken || identified)) return Promise.resolve(state.token);
     if (!sessionPromise) {
-      sessionPromise = request('POST', '/sdk/sessions', {}).then(function (data) {
+      var sent = userToken;
+      var promise = request('POST', '/sdk/sessions', sent ? { user_token: sent } : {}, true).then(function (data) {
+        if (sessionPromise === promise) sessionPromise = null;
+        if (sent !== userToken) return session();  // identify() was called meanwhile
+        if (sent && data.customer_id !== state.customerId) {  // another person than the stored visitor
+          dropSocket();
+          forgetConversation();
+          ui.showRating(false);
+          ui.renderMessages();
+        }
         state.token = data.visitor_token;
+        state.customerId = data.customer_id;
+        identified = Boolean(sent);
         save();
-        sessionPromise = null;
         return state.token;
       }, function (error) {
-        sessionPromise = null;
+        if (sessionPromise === promise) sessionPromise = null;
         throw error;
       });
+      sessionPromise = promise;
     }
     return sessionPromise;
+  }
+
+  /** Chat as the site's signed-in user from now on (token: their user token), or forget them (null). */
+  function identify(token) {
+    userToken = token ? String(token) : null;
+    identified = false;
+    sessionPromise = null;
+    if (!userToken) {
+      dropSocket();
+      forgetVisitor();
+      ui.showRating(false);
+      ui.renderMessages();
+      return Promise.resolve();
+    }
+    return session().then(function () {
+      ui.renderMessages();
+      connect();
+    });
   }
 
   // ---- the live connection ---------------------------------------------------------------------------
   var live = { socket: null, attempt: 0, retryTimer: null, pingTimer: null, awaiting: null, open: false };
 
   function connect() {
+    if (userToken && !identified) {
+      session().then(connect, function () { /* shown when the visitor writes */ });
+      return;
+    }
     if (!state.token || !state.conversationId || live.socket) return;
     var socket = new WebSocket(WS_URL + '?token=' + encodeURIComponent(state.token));
     live.socket = socket;
@@ -205,6 +254,17 @@
       ui.setConnection(false);
       scheduleReconnect();
     };
+  }
+
+  /** Close the connection without reconnecting (the visitor changed). */
+  function dropSocket() {
+    var socket = live.socket;
+    clearInterval(live.pingTimer);
+    clearTimeout(live.retryTimer);
+    live.socket = null;
+    live.open = false;
+    live.awaiting = null;
+    if (socket) socket.close();
   }
 
   function scheduleReconnect() {
@@ -271,7 +331,8 @@
     var list = state.messages;
     var known = list.findIndex(function (m) { return m.id === message.id; });
     var entry = { id: message.id, seq: frame.seq, author_type: message.author_type,
-                  author_name: message.author_name, body: message.body, created_at: message.created_at };
+                  author_name: message.author_name, body: message.body, created_at: message.created_at,
+                  attachments: files(message.attachments) };
     if (known >= 0) list[known] = entry; else list.push(entry);
     list.sort(function (a, b) { return (a.seq || Infinity) - (b.seq || Infinity); });
     if (frame.seq > state.lastSeq) state.lastSeq = frame.seq;
@@ -282,6 +343,31 @@
     save();
     ui.renderMessages();
     markRead();
+  }
+
+  /** The files of a message the server sent: name, size and its link (kept only when it is http or https). */
+  function files(attachments) {
+    if (!Array.isArray(attachments)) return [];
+    return attachments.filter(function (a) { return a && typeof a === 'object'; }).map(function (a) {
+      return { filename: String(a.filename || 'file'), size: typeof a.size === 'number' ? a.size : null,
+               url: webUrl(a.url) };
+    });
+  }
+
+  function webUrl(value) {
+    if (typeof value !== 'string') return null;
+    try {
+      return /^https?:$/.test(new URL(value).protocol) ? value : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function fileSize(bytes) {
+    if (bytes == null) return '';
+    if (bytes < 1024) return bytes + ' B';
+    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + ' KB';
+    return (bytes / 1024 / 1024).toFixed(1) + ' MB';
   }
 
   function resumed(frame) {
@@ -486,6 +572,9 @@
       '.msg.customer{align-self:flex-end;background:var(--parley-color);color:#fff}',
       '.msg.agent,.msg.proactive,.msg.greeting{align-self:flex-start;background:#f1f3f5}',
       '.msg .author{display:block;font-size:11px;opacity:.75;margin-bottom:2px}',
+      '.files{list-style:none;margin:6px 0 0;padding:0;white-space:normal}',
+      '.files a{color:inherit;font-weight:600;text-decoration:underline;word-break:break-all}',
+      '.file-size{font-size:11px;opacity:.75}',
       '.receipt{align-self:flex-end;font-size:11px;color:#6e7781;margin-top:-4px}',
       '.receipt.failed{color:#d93025}',
       '.notice{align-self:center;font-size:12px;color:#6e7781}',
@@ -622,6 +711,19 @@
         var bubble = el('div', { class: 'msg ' + (mine ? 'customer' : 'agent'), 'data-seq': String(m.seq || '') });
         if (!mine && m.author_name) bubble.appendChild(el('span', { class: 'author' }, m.author_name));
         bubble.appendChild(el('span', { class: 'body' }, m.body || ''));
+        if (m.attachments && m.attachments.length) {
+          var links = el('ul', { class: 'files', 'aria-label': say('files') });
+          m.attachments.forEach(function (file) {
+            var item = el('li');
+            item.appendChild(file.url
+              ? el('a', { class: 'file', href: file.url, target: '_blank', rel: 'noopener noreferrer',
+                          download: file.filename }, file.filename)
+              : el('span', { class: 'file unavailable' }, file.filename));
+            if (file.size != null) item.appendChild(el('span', { class: 'file-size' }, ' ' + fileSize(file.size)));
+            links.appendChild(item);
+          });
+          bubble.appendChild(links);
+        }
         list.appendChild(bubble);
         if (!mine) return;
         if (m.failed) {
@@ -718,7 +820,7 @@
     };
   })();
 
-  window.Parley = { open: ui.open, close: ui.close };
+  window.Parley = { open: ui.open, close: ui.close, identify: identify };
   ui.renderMessages();
   if (state.conversationId) {
     connect();
