@@ -3,7 +3,6 @@
  * form to change the departments, skills (name and level) and capacities of one agent.
  */
 import * as api from '../api.js';
-import { announce } from '../announce.js';
 import { h } from '../dom.js';
 import { resetDirectory } from '../directory.js';
 import { roleLabel } from '../format.js';
@@ -81,34 +80,17 @@ export class AgentsPage extends ListPage {
       error,
       h('div', { class: 'form-actions' }, submit,
         h('button', { class: 'button button-ghost', type: 'button', text: 'Cancel', onclick: () => this.closeEditor() })));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      error.textContent = '';
-      let changes;
-      try {
-        changes = {
-          departments: departmentBoxes.filter((d) => d.box.checked).map((d) => d.box.value),
-          skills: skills.value(),
-          capacity: Object.fromEntries(capacity.filter((c) => c.input.value.trim() !== '')
-            .map((c) => [c.group, Number(c.input.value)])),
-        };
-      } catch (problem) {
-        error.textContent = problem.message;
-        return;
-      }
-      submit.disabled = true;
-      try {
-        await api.updateAgent(agent.id, changes);
-        resetDirectory();
-        announce(`${name} saved`);
-        this.closeEditor();
-        await this.load();
-      } catch (failure) {
-        error.textContent = failure.message;
-      } finally {
-        submit.disabled = false;
-      }
-    });
+    this.onSubmit(form, { error, submit, save: async () => {
+      const changes = {
+        departments: departmentBoxes.filter((d) => d.box.checked).map((d) => d.box.value),
+        skills: skills.value(),
+        capacity: Object.fromEntries(capacity.filter((c) => c.input.value.trim() !== '')
+          .map((c) => [c.group, Number(c.input.value)])),
+      };
+      await api.updateAgent(agent.id, changes);
+      resetDirectory();
+      return `${name} saved`;
+    } });
     this.openEditor(form);
     form.querySelector('input')?.focus();
   }

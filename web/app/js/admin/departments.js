@@ -3,7 +3,6 @@
  * change one (strategy, maximum per agent for round robin, whether offline agents are offered tickets).
  */
 import * as api from '../api.js';
-import { announce } from '../announce.js';
 import { h } from '../dom.js';
 import { resetDirectory } from '../directory.js';
 import { field, select, table } from '../page.js';
@@ -80,26 +79,15 @@ export class DepartmentsPage extends ListPage {
       error,
       h('div', { class: 'form-actions' }, submit,
         h('button', { class: 'button button-ghost', type: 'button', text: 'Cancel', onclick: () => this.closeEditor() })));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      error.textContent = '';
+    this.onSubmit(form, { error, submit, save: async () => {
       const body = { ...withoutListing(department), name: name.value.trim(), strategy: strategy.value,
         include_offline: includeOffline.checked };
       if (maxPerAgent.value.trim() === '') delete body.max_per_agent;
       else body.max_per_agent = Number(maxPerAgent.value);
-      submit.disabled = true;
-      try {
-        const { department: saved } = await api.saveDepartment(body);
-        resetDirectory();
-        announce(`Department ${saved?.name ?? body.name} saved`);
-        this.closeEditor();
-        await this.load();
-      } catch (failure) {
-        error.textContent = failure.message;
-      } finally {
-        submit.disabled = false;
-      }
-    });
+      const { department: saved } = await api.saveDepartment(body);
+      resetDirectory();
+      return `Department ${saved?.name ?? body.name} saved`;
+    } });
     this.openEditor(form);
     (creating ? name : strategy).focus();
   }

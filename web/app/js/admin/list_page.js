@@ -5,6 +5,7 @@
  * message>" in the banner. above() names what sits between the banner and the list (the editor by
  * default); it runs in the constructor, so it may create the elements it returns.
  */
+import { announce } from '../announce.js';
 import { h, show } from '../dom.js';
 import { card, errorBanner, pageHeader } from '../page.js';
 
@@ -51,5 +52,28 @@ export class ListPage {
   closeEditor() {
     this.editor.replaceChildren();
     show(this.editor, false);
+  }
+
+  /**
+   * Submit form the pages' way: its error line cleared and its button disabled while save() runs;
+   * save() resolves to what to announce, then the editor closes (a form outside it is reset) and the
+   * list reloads. A thrown error's message shows in the error line.
+   */
+  onSubmit(form, { error, submit, save }) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.textContent = '';
+      submit.disabled = true;
+      try {
+        announce(await save());
+        if (this.editor.contains(form)) this.closeEditor();
+        else form.reset();
+        await this.load();
+      } catch (failure) {
+        error.textContent = failure.message;
+      } finally {
+        submit.disabled = false;
+      }
+    });
   }
 }

@@ -98,24 +98,13 @@ export class ShortcutsPage extends ListPage {
       error,
       h('div', { class: 'form-actions' }, submit,
         h('button', { class: 'button button-ghost', type: 'button', text: 'Cancel', onclick: () => this.closeEditor() })));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      error.textContent = '';
+    this.onSubmit(form, { error, submit, save: async () => {
       const body = { text: text.value, active: active.checked, description: description.value.trim() };
-      submit.disabled = true;
-      try {
-        const result = creating
-          ? await api.createRule(COLLECTION, { name: name.value.trim(), ...body })
-          : await api.patchRule(COLLECTION, shortcut.id ?? shortcut.name, body);
-        announce(`Shortcut /${result.shortcut?.name ?? name.value.trim()} saved`);
-        this.closeEditor();
-        await this.load();
-      } catch (failure) {
-        error.textContent = failure.message;
-      } finally {
-        submit.disabled = false;
-      }
-    });
+      const result = creating
+        ? await api.createRule(COLLECTION, { name: name.value.trim(), ...body })
+        : await api.patchRule(COLLECTION, shortcut.id ?? shortcut.name, body);
+      return `Shortcut /${result.shortcut?.name ?? name.value.trim()} saved`;
+    } });
     this.openEditor(form);
     (creating ? name : text).focus();
   }

@@ -3,7 +3,6 @@
  * new one from a filter (statuses, assignee, department, tags, channel).
  */
 import * as api from '../api.js';
-import { announce } from '../announce.js';
 import { loadDirectory } from '../directory.js';
 import { h } from '../dom.js';
 import { STATUSES, channelLabel, statusLabel } from '../format.js';
@@ -97,9 +96,7 @@ export class ViewsAdminPage extends ListPage {
         h('p', { class: 'hint', text: 'None ticked: any status.' }),
         h('div', { class: 'checkbox-row' }, statusBoxes.map((b) => b.element))),
       error, h('div', { class: 'form-actions' }, submit));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      error.textContent = '';
+    this.onSubmit(form, { error, submit, save: async () => {
       const filter = {};
       const statuses = statusBoxes.filter((b) => b.box.checked).map((b) => b.box.value);
       if (statuses.length) filter.status = statuses;
@@ -108,18 +105,9 @@ export class ViewsAdminPage extends ListPage {
       if (channel.value) filter.channel = channel.value;
       const tagList = tags.value.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean);
       if (tagList.length) filter.tags = tagList;
-      submit.disabled = true;
-      try {
-        const { view } = await api.createView({ name: name.value.trim(), filter });
-        form.reset();
-        announce(`View ${view?.name ?? ''} saved`);
-        await this.load();
-      } catch (failure) {
-        error.textContent = failure.message;
-      } finally {
-        submit.disabled = false;
-      }
-    });
+      const { view } = await api.createView({ name: name.value.trim(), filter });
+      return `View ${view?.name ?? ''} saved`;
+    } });
     return h('section', { class: 'card card-editor' }, form);
   }
 }

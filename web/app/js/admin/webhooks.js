@@ -66,25 +66,14 @@ export class WebhooksPage extends ListPage {
         h('p', { class: 'hint', text: 'None ticked: every event.' }),
         h('div', { class: 'checkbox-row' }, boxes.map((b) => b.element))),
       error, h('div', { class: 'form-actions' }, submit));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      error.textContent = '';
+    this.onSubmit(form, { error, submit, save: async () => {
       const body = { url: url.value.trim() };
       const events = boxes.filter((b) => b.box.checked).map((b) => b.box.value);
       if (events.length) body.events = events;
-      submit.disabled = true;
-      try {
-        const { webhook } = await api.createWebhook(body);
-        form.reset();
-        this.showSecret(webhook);
-        announce('Webhook added; copy its secret now');
-        await this.load();
-      } catch (failure) {
-        error.textContent = failure.message;
-      } finally {
-        submit.disabled = false;
-      }
-    });
+      const { webhook } = await api.createWebhook(body);
+      this.showSecret(webhook);
+      return 'Webhook added; copy its secret now';
+    } });
     return h('section', { class: 'card card-editor' }, form);
   }
 
