@@ -15,7 +15,7 @@ from local.resources import TEMPLATE, create_resources
 
 REPO = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
-BATCHES_PER_QUEUE = int(os.environ.get("PARLEY_POLLERS", "4"))  # batches a queue's handler runs at once
+BATCHES_PER_QUEUE = int(os.environ.get("PARLEY_POLLERS", "8"))  # batches a queue's handler runs at once
 log = logging.getLogger("parley.local")
 
 
