@@ -54,6 +54,7 @@ def run(stack) -> None:
     from boto3.dynamodb.types import TypeSerializer
 
     from chalicelib.bootstrap import agent_store, client, ticket_store
+    from chalicelib.observability import invocation
     from chalicelib.services import routing
     from chalicelib.services.ingest import Contact, receive
 
@@ -75,7 +76,8 @@ def run(stack) -> None:
         contact = Contact(channel="chat", message_id=uuid.uuid4().hex, body=f"Chat {n}",
                           identity=["email", f"bench{n}-{uuid.uuid4().hex[:6]}@example.com"], department=department,
                           new_ticket_only=True, metadata={"bench_priority": priorities[n % 4]})
-        return receive(contact)["id"]
+        with invocation(f"arrive-{n}"):  # as the inbound consumer runs it
+            return receive(contact)["id"]
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
@@ -108,14 +110,15 @@ def run(stack) -> None:
         ticket_store().save_ticket(updated, current["version"], [], None, extra=routing.capacity_items(current, updated))
         solved += 1
         before = counter.total()
-        drain_assigned += routing.drain(department)
+        with invocation(f"drain-{solved}"):  # as the handler that freed the capacity runs it
+            drain_assigned += routing.drain(department)
         drain_calls += counter.total() - before
         head_taken = head_taken and bool(ticket_store().get_ticket(head).get("assignee_id"))
     drain_wall = time.perf_counter() - started
     print(f"solves → waiting chats given  {solved} → {drain_assigned} in {drain_wall:.2f}s")
     print(f"queue order kept              {head_taken} (each freed slot went to the head of the queue)")
     print(f"DynamoDB calls per assignment {drain_calls / max(1, drain_assigned):.1f} while draining "
-          "(queue query, agents query, one transaction)")
+          "(queue query, agents query, one transaction, the outbox row's delete, the rules revision read)")
     print("wall times are the local stack's (moto serializes DynamoDB); the counts are what AWS would see")
 
 
