@@ -105,6 +105,7 @@ def clock_tick(counter: DynamoCounter) -> None:
     from chalicelib.bootstrap import client, config_store
     from chalicelib.clock import iso, now
     from chalicelib.config import settings
+    from chalicelib.observability import invocation
     from chalicelib.services.clock_jobs import JOB, run_due
     from chalicelib.store import keys
     from chalicelib.store.dynamo import to_item
@@ -138,7 +139,8 @@ def clock_tick(counter: DynamoCounter) -> None:
 
     counter.reset()
     started = time.perf_counter()
-    report = run_due()
+    with invocation("clock"):  # as the scheduled handler runs it
+        report = run_due()
     elapsed = time.perf_counter() - started
     queries = counter.calls.get("Query", 0)
     print(f"clock tick over {TICKETS:,} tickets ({DUE} due, loaded in {loaded:.1f}s): "
@@ -147,7 +149,8 @@ def clock_tick(counter: DynamoCounter) -> None:
           f"{report['closed']} closed, {report['written']} written, calls {dict(counter.calls)}; "
           f"{elapsed:.2f}s on moto")
     counter.reset()
-    again = run_due()
+    with invocation("clock"):
+        again = run_due()
     print(f"the next tick reads {counter.items_read} items ({again['written']} written): nothing is due twice")
 
 
