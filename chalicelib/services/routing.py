@@ -7,7 +7,6 @@ one ticket twice. A lost race re-reads and decides again.
 """
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -26,7 +25,7 @@ from chalicelib.services import rules
 
 ATTEMPTS = 3
 DRAIN_BATCH = 25
-_departments_cache: tuple[float, list[dict[str, Any]]] | None = None
+_departments_cache: tuple[int, list[dict[str, Any]]] | None = None
 
 
 def route(ticket: dict[str, Any]) -> decisions.RoutingDecision | None:
@@ -276,25 +275,24 @@ def _candidates() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict
 
 
 def _departments(fresh: bool = False) -> list[dict[str, Any]]:
+    """Every department, from the per-container cache while the admin-settings revision is unchanged."""
     global _departments_cache
-    from chalicelib.bootstrap import agent_store
+    from chalicelib.bootstrap import agent_store, config_store
 
-    if fresh or _departments_cache is None or time.monotonic() - _departments_cache[0] > 30:
-        _departments_cache = (time.monotonic(), agent_store().list_departments())
+    revision = config_store().revision(fresh)
+    if _departments_cache is None or _departments_cache[0] != revision:
+        _departments_cache = (revision, agent_store().list_departments())
     return _departments_cache[1]
 
 
 def department_named(name: str) -> dict[str, Any] | None:
-    """A department by name, case-insensitively (from the per-container cache, read again on a miss)."""
-    for fresh in (False, True):
-        found = next((d for d in _departments(fresh) if d["name"].lower() == name.lower()), None)
-        if found:
-            return found
-    return None
+    """A department by name, case-insensitively."""
+    return next((d for d in _departments() if d["name"].lower() == name.lower()), None)
 
 
 def forget_departments() -> None:
-    """Drop the cached departments (after an admin changed one in this container)."""
-    global _departments_cache
-    _departments_cache = None
+    """Departments or their members changed: every container reads them again (the revision moves)."""
+    from chalicelib.bootstrap import config_store
+
+    config_store().bump()
 

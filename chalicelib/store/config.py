@@ -3,7 +3,8 @@ SLA policies, schedules.
 
 Hot paths read them through a per-container cache that is exact: every write bumps one stored revision,
 and an invocation reads that revision (one GetItem) before it first uses a cached list, so a rule an
-admin saved applies to the very next ticket change, whichever container handles it.
+admin saved applies to the very next ticket change, whichever container handles it. Routing's cache of
+departments keys on the same revision.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class ConfigStore:
         self._db.put_item(TableName=self._table, Item=to_item({
             **_key(kind, item["id"]), "kind": kind, "gsi1pk": f"CONFIG#{kind}",
             "gsi1sk": f"{position:08d}#{item['id']}", **item}))
-        self._bump()
+        self.bump()
         return item
 
     def get(self, kind: str, item_id: str) -> dict[str, Any]:
@@ -54,11 +55,11 @@ class ConfigStore:
                                  ConditionExpression="attribute_exists(pk)")
         except self._db.exceptions.ConditionalCheckFailedException:
             raise NotFoundError(f"{kind.replace('_', ' ')} {item_id} not found") from None
-        self._bump()
+        self.bump()
 
     def list(self, kind: str, *, fresh: bool = False) -> list[dict[str, Any]]:
         """Every item of a kind by position (from the cache while the stored revision is unchanged)."""
-        revision = self._revision(fresh)
+        revision = self.revision(fresh)
         cached = self._cache.get(kind)
         if cached and cached[0] == revision:
             return cached[1]
@@ -75,8 +76,9 @@ class ConfigStore:
         self._cache[kind] = (revision, items)  # read before the query: a write meanwhile shows next time
         return items
 
-    def _revision(self, fresh: bool) -> int:
-        """The stored revision, read once per invocation (always outside one, or when fresh)."""
+    def revision(self, fresh: bool = False) -> int:
+        """The stored revision of admin settings, read once per invocation (always outside one, or when fresh);
+        a container's cache of any admin setting is exact while it is unchanged."""
         number = invocation_number()
         seen = getattr(self._seen, "revision", None)
         if seen and number and seen[0] == number and not fresh:
@@ -87,7 +89,8 @@ class ConfigStore:
         self._seen.revision = (number, revision)
         return revision
 
-    def _bump(self) -> None:
+    def bump(self) -> None:
+        """Make every container read admin settings again (after a rule or a department changed)."""
         self._db.update_item(TableName=self._table, Key=to_item(_REVISION_KEY), UpdateExpression="ADD revision :one",
                              ExpressionAttributeValues={":one": value(1)})
         self._seen.revision = None
