@@ -12,6 +12,7 @@ from typing import Any
 
 from local.cfn import load_template
 from local.resources import TEMPLATE, create_resources
+from local.worker import QueueSource, connect_websocket_api, follow_clock, run
 
 REPO = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
@@ -65,8 +66,7 @@ class LocalStack:
         self._restore(creator)
         sys.path.insert(0, str(REPO)) if str(REPO) not in sys.path else None
         app_module = importlib.import_module("app")
-        app_module.app.websocket_api.session = _boto_session()
-        app_module.app.websocket_api._endpoint = self.url  # send()/close() reach the local @connections API
+        connect_websocket_api(app_module, self.url, REGION)
         self._start_pollers(app_module, creator)
         self._start_smtp(app_module, creator)
         self._start_gateway(app_module)
@@ -89,7 +89,6 @@ class LocalStack:
     def _start_pollers(self, app_module: Any, creator: Any) -> None:
         """The queue pollers in a worker process (local/worker.py); the clock here, beside /_local/clock/tick."""
         from local.pollers import Clock
-        from local.worker import QueueSource, follow_clock, run
 
         follow_clock(self.clock_offset)
         template = load_template(TEMPLATE)
@@ -239,9 +238,3 @@ def _queue_for_function(template: dict[str, Any], function_name: str) -> str:
         if sub.startswith("${") and sub.endswith(".Arn}"):
             return sub[2:-5]
     raise RuntimeError(f"infra/template.yaml wires no queue to {function_name} ({logical_id}.Properties.Events)")
-
-
-def _boto_session() -> Any:
-    import boto3
-
-    return boto3.session.Session(region_name=REGION)

@@ -37,6 +37,14 @@ def follow_clock(offset: Any) -> None:
     clock.set_clock(lambda: datetime.now(timezone.utc) + timedelta(seconds=offset.value))
 
 
+def connect_websocket_api(app_module: Any, gateway_url: str, region: str) -> None:
+    """Point the app's WebSocket API (send/close) at the local gateway's @connections API."""
+    import boto3
+
+    app_module.app.websocket_api.session = boto3.session.Session(region_name=region)
+    app_module.app.websocket_api._endpoint = gateway_url
+
+
 def run(environment: dict[str, str], sources: list[QueueSource], concurrency: int, region: str, websocket_url: str,
         clock_offset: Any, ready: Any, stop: Any) -> None:
     """Poll every source until stop is set (or the stack's process is gone); set ready once polling."""
@@ -50,8 +58,7 @@ def run(environment: dict[str, str], sources: list[QueueSource], concurrency: in
     sys.path.insert(0, str(REPO)) if str(REPO) not in sys.path else None
     follow_clock(clock_offset)
     app_module = importlib.import_module("app")
-    app_module.app.websocket_api.session = boto3.session.Session(region_name=region)
-    app_module.app.websocket_api._endpoint = websocket_url  # send()/close() reach the gateway's @connections API
+    connect_websocket_api(app_module, websocket_url, region)
 
     from local.pollers import QueuePoller
 
