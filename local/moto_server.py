@@ -57,7 +57,8 @@ def operation_of(environ: dict[str, Any]) -> str:
 
 
 class AtomicDynamoDB:
-    """WSGI middleware: one DynamoDB request at a time, one FIFO receive at a time (others stay concurrent)."""
+    """WSGI middleware: one DynamoDB request at a time, one FIFO receive at a time (others stay concurrent);
+    every request is counted in stats."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self._app = app
@@ -200,9 +201,10 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
 def install() -> None:
     """Use the faithful, item-scoped TransactWriteItems in this process's moto, and take its largest
     per-request costs away without changing an answer: item results written as plain JSON, queries that
-    read their partition, EventBridge's JSONPath input paths parsed once (moto built a new parser, tables
-    and all, for each of the eight paths of every event for every target) and moto's list of its own
-    modules read once (it listed its package folder on every request).
+    read their partition, SQS sends and receives that do not count every queued message, EventBridge's
+    JSONPath input paths parsed once (moto built a new parser, tables and all, for each of the eight
+    paths of every event for every target) and moto's list of its own modules read once (it listed its
+    package folder on every request).
     """
     import jsonpath_ng.ext
     from moto import backends
