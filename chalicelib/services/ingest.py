@@ -206,8 +206,7 @@ def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool,
 
     store = ticket_store()
     at = iso(now())
-    if conversation is None or conversation.get("ticket_id") != ticket["id"]:
-        conversation = store.get_conversation(ticket["conversation_id"])
+    conversation = store.conversation_of(ticket, conversation)
     message = _message(contact, seq=conversation["last_seq"] + 1, ticket_id=ticket["id"])
     changes: dict[str, Any] = {"updated_at": at, "last_customer_message_at": at}
     events = [ev.message_added(ticket, message, at)]

@@ -144,10 +144,10 @@ def _commit(principal: Principal, ticket: dict[str, Any], clean: dict[str, Any],
         body, public = comment
         if ticket["status"] == "closed":
             raise ValidationError("ticket is closed; closed is final — create a follow-up ticket instead")
-        if conversation is None or conversation.get("ticket_id") != ticket["id"]:
-            conversation = store.get_conversation(ticket["conversation_id"])
+        conversation = store.conversation_of(ticket, conversation)
         message = {"id": message_id or uuid.uuid4().hex, "seq": conversation["last_seq"] + 1, "ticket_id": ticket["id"],
-                   "author_type": "agent", "author_id": principal.id, "author_name": agent_store().name_of(principal.id),
+                   "author_type": "agent", "author_id": principal.id,
+                   "author_name": agent_store().name_of(principal.id),
                    "body": body, "public": public, "channel": ticket["channel"], "created_at": at}
         if files:
             message["attachments"] = files

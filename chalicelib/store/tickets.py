@@ -494,6 +494,13 @@ class TicketStore:
         item = self._db.get_item(TableName=self._table, Key=to_item(keys.conversation(conversation_id))).get("Item")
         return _clean(item) if item else None
 
+    def conversation_of(self, ticket: dict[str, Any], known: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The ticket's conversation: known when it is that one (a caller's fresh copy; a stale one fails the
+        write's condition), else read."""
+        if known is not None and known.get("ticket_id") == ticket["id"]:
+            return known
+        return self.get_conversation(ticket["conversation_id"])
+
     def messages(self, conversation_id: str, *, after_seq: int = 0, limit: int = 100,
                  public_only: bool = False) -> list[dict[str, Any]]:
         """Messages after a sequence number, oldest first, in one query."""
