@@ -1,6 +1,7 @@
 """The embeddable widget in headless Chromium: a customer chats with an agent, reloads, rates; offline form; proactive chat."""
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -304,3 +305,34 @@ def test_an_identified_widget_session_is_the_sites_user(stack, page, new_page):
     listed = requests.get(stack.api("/sdk/conversations"), headers={"Authorization": f"Bearer {token}"},
                           timeout=10).json()["conversations"]
     assert [c["ticket_id"] for c in listed] == [ticket["id"]]
+
+
+# The stub a page defines before the widget's script tag (docs/websocket.md, "The widget").
+STUB = ("window.Parley = window.Parley || { q: [] };"
+        "['identify', 'open', 'close'].forEach(function (name) {"
+        "  Parley[name] = Parley[name] || function () { Parley.q.push([name, arguments]); };"
+        "});")
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the local stack's short secret
+def test_a_page_that_identifies_its_user_before_the_widget_loaded_chats_as_that_user(stack, page):
+    set_presence(stack, "agent1@parley.test", "online")
+    external_id = f"early-user-{uuid.uuid4().hex[:8]}"
+    token = jwt.encode({"external_id": external_id, "name": "Eli Early", "exp": int(time.time()) + 600},
+                       LOCAL_PARAMETERS["SdkSharedSecret"], algorithm="HS256")
+
+    # the page queues identify and open on the stub before the async widget script has run
+    head = (f"<script>{STUB} Parley.identify({json.dumps(token)}); Parley.open();"
+            " window.queuedBeforeLoad = Parley.q.length;</script>")
+    page.goto(serve_page(page, stack, f"/widget/early-{uuid.uuid4().hex[:6]}.html", head=head))
+
+    # then the widget replays them once loaded: it opens by itself, and its first chat is the identified user's
+    expect(page.locator(".panel")).to_be_visible()
+    assert page.evaluate("window.queuedBeforeLoad") == 2
+    assert page.evaluate("typeof window.Parley.identify === 'function' && !('q' in window.Parley)")
+    _say(page, "Is my order on its way?")
+    ticket = _ticket_of(stack, wait_for_conversation(page, stack))
+    customer = requests.get(stack.api("/customers"), params={"external_id": external_id}, headers=stack.auth(),
+                            timeout=10).json()["customer"]
+    assert ticket["requester_id"] == customer["id"] and customer["name"] == "Eli Early"
+    assert widget_state(page, stack)["customerId"] == customer["id"]

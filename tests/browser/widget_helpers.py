@@ -36,11 +36,14 @@ def set_presence(stack: Stack, email: str, status: str) -> None:
 
 
 def serve_page(page: Page, stack: Stack, path: str, department: str = "Support", language: str = "en",
-               user_token: str | None = None) -> str:
-    """Serve a host page embedding the widget at path on the stack's origin; returns its URL."""
+               user_token: str | None = None, head: str = "") -> str:
+    """Serve a host page embedding the widget at path on the stack's origin; returns its URL.
+
+    head: markup for the page's <head>, which runs before the widget's script tag is even parsed.
+    """
     url = f"{stack.url}{path}"
     identified = f' data-user-token="{html_escape(user_token)}"' if user_token else ""
-    html = (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"><title>Host page</title></head>'
+    html = (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"><title>Host page</title>{head}</head>'
             f'<body><h1>A customer site</h1><script src="/widget/parley-widget.js" data-color="#8a2be2" '
             f'data-department="{department}" data-language="{language}"{identified} async></script></body></html>')
     page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))

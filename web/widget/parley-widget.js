@@ -13,14 +13,25 @@
  * URLs the server gave (http/https only). The protocol is described in docs/websocket.md.
  *
  * A signed-in user of the site is identified with a user token (a JWT the site's backend signs with the
- * SDK shared secret, see docs/websocket.md), either on the tag (data-user-token="…") or, once the script
- * has loaded, with Parley.identify(token); Parley.identify(null) forgets the user on sign-out.
+ * SDK shared secret, see docs/websocket.md), either on the tag (data-user-token="…") or with
+ * Parley.identify(token); Parley.identify(null) forgets the user on sign-out.
+ *
+ * A page may call Parley.identify/open/close before this script has loaded (it loads async) by defining
+ * a stub first, which queues the calls in Parley.q as [name, arguments]; the widget replays them, in
+ * order, once it has loaded:
+ *
+ *   window.Parley = window.Parley || { q: [] };
+ *   ['identify', 'open', 'close'].forEach(function (name) {
+ *     Parley[name] = Parley[name] || function () { Parley.q.push([name, arguments]); };
+ *   });
  */
 (function () {
   'use strict';
 
   var script = document.currentScript || document.querySelector('script[src*="parley-widget.js"]');
-  if (!script || window.Parley) return;
+  var stub = window.Parley;
+  var queued = stub && Array.isArray(stub.q) ? stub.q : null;
+  if (!script || (stub && !queued)) return;  // loaded already (or the name is the page's own)
 
   var ORIGIN = new URL(script.src, location.href).origin;
   var API = (script.dataset.api || ORIGIN + '/api').replace(/\/+$/, '');
@@ -216,6 +227,18 @@
     return session().then(function () {
       ui.renderMessages();
       connect();
+    });
+  }
+
+  /** Run the calls the page queued on its stub before this script loaded (before the first session starts). */
+  function replay(calls) {
+    calls.forEach(function (call) {
+      var name = call && call[0];
+      if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(api, name)) return;
+      try {
+        var result = api[name].apply(null, Array.prototype.slice.call(call[1] || []));
+        if (result && typeof result.catch === 'function') result.catch(function () { /* shown when the visitor writes */ });
+      } catch (e) { /* one bad call does not stop the others */ }
     });
   }
 
@@ -820,7 +843,9 @@
     };
   })();
 
-  window.Parley = { open: ui.open, close: ui.close, identify: identify };
+  var api = { open: ui.open, close: ui.close, identify: identify };
+  window.Parley = api;
+  replay(queued || []);
   ui.renderMessages();
   if (state.conversationId) {
     connect();
