@@ -147,11 +147,13 @@ def export_customer(customer_id: str) -> dict[str, Any]:
 
 
 def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
-    """Permanently delete a customer with their tickets, messages and attachments (GDPR erasure).
+    """Permanently delete a customer with their tickets, messages and files (GDPR erasure).
 
-    The privacy log keeps who erased whom and how much — never the personal data itself.
+    Files are the attachments, the raw copy of each email the customer sent (``inbound-mail/``, named
+    on its message) and every mail of theirs in quarantine (found by their email addresses). The
+    privacy log keeps who erased whom and how much — never the personal data itself.
     """
-    from chalicelib.bootstrap import ticket_store
+    from chalicelib.bootstrap import email_intake_store, ticket_store
     from chalicelib.services.routing import capacity_items
 
     store = ticket_store()
@@ -160,13 +162,19 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
         raise NotFoundError(f"customer {customer_id} not found")
     tickets = store.all_customer_tickets(customer_id)
     item_keys: list[dict[str, str]] = []
+    raw_mails: set[str] = set()
     for ticket in tickets:
         release = capacity_items(ticket, {**ticket, "status": "closed"})
         if release:
             store.save_ticket({**ticket, "status": "closed", "version": ticket["version"] + 1}, ticket["version"],
                               [], None, extra=release)
         item_keys += store.partition(f"TICKET#{ticket['id']}") + store.partition(f"CONV#{ticket['conversation_id']}")
-        _delete_attachments(store, ticket)
+        raw_mails |= _delete_ticket_files(store, ticket)
+    quarantined = [record for address in _email_addresses(customer)
+                   for record in email_intake_store().quarantined_from(address)]
+    _delete_objects(sorted({key for record in quarantined for key in (record.get("s3_key"), record.get("raw_key"))
+                            if _is_mail_key(key)}))
+    item_keys += [{"pk": record["pk"], "sk": record["sk"]} for record in quarantined]
     item_keys += store.partition(f"CUSTOMER#{customer_id}")
     item_keys += [{"pk": f"IDENTITY#{i['channel']}#{i['address']}", "sk": "IDENTITY"}
                   for i in customer.get("identities") or []]
@@ -174,22 +182,51 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
     store.mark_customer_erased(customer_id, at)  # first: while the profile goes, its tokens never pass as new visitors
     store.delete_keys(item_keys)
     store.record([], {"id": uuid.uuid4().hex, "at": at, "actor": actor, "action": "customer_erased",
-                      "customer_id": customer_id, "tickets": len(tickets), "items": len(item_keys)})
-    return {"customer_id": customer_id, "tickets_deleted": len(tickets), "items_deleted": len(item_keys)}
+                      "customer_id": customer_id, "tickets": len(tickets), "items": len(item_keys),
+                      "raw_mails": len(raw_mails), "quarantined_mails": len(quarantined)})
+    return {"customer_id": customer_id, "tickets_deleted": len(tickets), "items_deleted": len(item_keys),
+            "raw_mails_deleted": len(raw_mails), "quarantined_mails_deleted": len(quarantined)}
 
 
-def _delete_attachments(store: Any, ticket: dict[str, Any]) -> None:
-    """Delete a ticket's files: its own folder, and every file its messages list (a customer's files, from
-    email or a messaging channel, are kept in a folder per message)."""
+def _email_addresses(customer: dict[str, Any]) -> list[str]:
+    """The customer's email identities (the addresses their mail came from), lower-case."""
+    return sorted({i["address"].lower() for i in customer.get("identities") or []
+                   if i.get("channel") == "email" and i.get("address")})
+
+
+def _is_mail_key(key: Any) -> bool:
+    """Whether key names a received mail's copy: erasure deletes only under the raw and quarantine prefixes."""
+    from chalicelib.services.email_inbound import QUARANTINE_PREFIX, RAW_PREFIX
+
+    return isinstance(key, str) and any(key.startswith(prefix) and len(key) > len(prefix)
+                                        and "/" not in key[len(prefix):] for prefix in (RAW_PREFIX, QUARANTINE_PREFIX))
+
+
+def _delete_ticket_files(store: Any, ticket: dict[str, Any]) -> set[str]:
+    """Delete a ticket's files: its own folder, every file its messages list (a customer's files, from
+    email or a messaging channel, are kept in a folder per message) and the raw copy of each email its
+    messages came from. Returns the raw mail keys deleted."""
+    from chalicelib.bootstrap import client
+    from chalicelib.config import settings
+
+    messages = store.messages(ticket["conversation_id"], limit=10_000)
+    keys = {a["key"] for message in messages
+            for a in message.get("attachments") or [] if isinstance(a, dict) and a.get("key")}
+    raw = {key for message in messages if _is_mail_key(key := (message.get("email") or {}).get("raw_key"))}
+    s3 = client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings().attachments_bucket,
+                                                              Prefix=f"attachments/{ticket['id']}/"):
+        keys.update(o["Key"] for o in page.get("Contents", []))
+    _delete_objects(sorted(keys | raw))
+    return raw
+
+
+def _delete_objects(keys: list[str]) -> None:
+    """Delete objects from the attachments bucket, 1000 keys per request (delete_objects' limit)."""
     from chalicelib.bootstrap import client
     from chalicelib.config import settings
 
     s3 = client("s3")
-    bucket = settings().attachments_bucket
-    keys = {a["key"] for message in store.messages(ticket["conversation_id"], limit=10_000)
-            for a in message.get("attachments") or [] if isinstance(a, dict) and a.get("key")}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"attachments/{ticket['id']}/"):
-        keys.update(o["Key"] for o in page.get("Contents", []))
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), 1000):  # delete_objects takes 1000 keys at a time
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in ordered[start:start + 1000]]})
+    for start in range(0, len(keys), 1000):
+        s3.delete_objects(Bucket=settings().attachments_bucket,
+                          Delete={"Objects": [{"Key": key} for key in keys[start:start + 1000]]})

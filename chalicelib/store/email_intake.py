@@ -7,7 +7,9 @@ Both live in the tickets table:
   after the hour (the hour is in the key, so a late delete never lets a sender through early).
 * ``QUARANTINE`` / ``<received at>#<id>``: a mail Parley kept but did not ticket (unparseable,
   rate-limited, no sender), with the reason and where its raw copy is in S3. Newest first is one
-  query; the partition grows only with quarantined mail, which is rare by design.
+  query; the partition grows only with quarantined mail, which is rare by design. A mail with a
+  sender is also in GSI1 under ``QUARANTINED_FROM#<sender>`` / ``<received at>#<id>``, so erasing
+  a customer finds their quarantined mail by address, without reading anyone else's.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 from chalicelib.store.dynamo import from_item, to_item, value
 
 _RATE_TTL_SECONDS = 2 * 3600
+_FROM_PREFIX = "QUARANTINED_FROM#"
 
 
 class EmailIntakeStore:
@@ -41,14 +44,29 @@ class EmailIntakeStore:
 
     def quarantine(self, record: dict[str, Any]) -> None:
         """Keep the record of a quarantined mail (id, received_at, reason, sender, subject, s3_key)."""
+        sk = f"{record['received_at']}#{record['id']}"
+        sender = (record.get("sender") or "").lower()
         self._db.put_item(TableName=self._table, Item=to_item({
-            "pk": "QUARANTINE", "sk": f"{record['received_at']}#{record['id']}", "kind": "quarantined_mail",
-            **record}))
+            "pk": "QUARANTINE", "sk": sk, "kind": "quarantined_mail", **record,
+            **({"gsi1pk": f"{_FROM_PREFIX}{sender}", "gsi1sk": sk} if sender else {})}))
+
+    def quarantined_from(self, sender: str) -> list[dict[str, Any]]:
+        """Every quarantined mail from one sender address, with its item key (pk, sk) and S3 keys."""
+        params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
+                                  "KeyConditionExpression": "gsi1pk = :pk",
+                                  "ExpressionAttributeValues": {":pk": value(f"{_FROM_PREFIX}{sender.lower()}")}}
+        records: list[dict[str, Any]] = []
+        while True:
+            result = self._db.query(**params)
+            records.extend(from_item(item) for item in result["Items"])
+            if "LastEvaluatedKey" not in result:
+                return records
+            params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
 
     def quarantined(self, limit: int = 50) -> list[dict[str, Any]]:
         """Quarantined mail, newest first."""
         result = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk",
                                 ExpressionAttributeValues={":pk": value("QUARANTINE")},
                                 ScanIndexForward=False, Limit=limit)
-        return [{k: v for k, v in from_item(item).items() if k not in ("pk", "sk", "kind")}
+        return [{k: v for k, v in from_item(item).items() if k not in ("pk", "sk", "kind", "gsi1pk", "gsi1sk")}
                 for item in result["Items"]]

@@ -1,6 +1,7 @@
 """Email conversations on the local stack: replies go out and thread back; bounces, floods and junk are handled."""
 from __future__ import annotations
 
+import json
 import re
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -8,6 +9,7 @@ from email.utils import make_msgid
 import requests
 
 from tests.conftest import wait_for
+from tests.corpus import EMAIL_DIR
 from tests.functional.channel_helpers import (
     SUPPORT,
     outbox,
@@ -211,3 +213,63 @@ def test_the_local_outbox_is_for_admins_only(stack):
     response = requests.get(stack.api("/_local/outbox"), headers=stack.auth("agent1@parley.test"), timeout=30)
 
     assert response.status_code == 403
+
+
+def _stack_now(stack) -> str:
+    """Parley's clock on the stack (other tests may have moved it forward), as ISO 8601."""
+    return requests.post(f"{stack.url}/_local/clock/advance", json={"seconds": 0}, timeout=10).json()["now"]
+
+
+def test_erasing_a_customer_deletes_the_raw_mail_they_sent_and_their_quarantined_mail(stack, parley_env):
+    from local.smtp import ses_message_id, ses_receipt_event
+    from chalicelib.services.email_inbound import handle_ses_event
+
+    s3, bucket = stack.boto("s3"), stack.resources["ATTACHMENTS_BUCKET"]
+
+    def stored(key: str) -> bool:
+        return s3.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0) > 0
+
+    # given a real mail with a PDF attached (from the corpus), sent by a new customer, became a ticket
+    sender = f"{unique('erase-me-')}@customer.example"
+    raw = (EMAIL_DIR / "mikel-mail__attachment_pdf.eml").read_bytes().replace(
+        b"From: Test Tester <xxxx@xxxx.com>", f"From: Test Tester <{sender}>".encode())
+    ticketed_id = send_mail(stack, raw, mail_from=sender).split()[2]
+    view = wait_for_ticket(stack, "email", sender, channel="email")
+    (attachment,) = view["messages"][0]["attachments"]
+    assert stored(f"inbound-mail/{ticketed_id}") and stored(attachment["key"])
+
+    # and a later mail of theirs that SES flagged as carrying a virus was quarantined
+    later = _mail(sender, "Invoice attached", "Here is the invoice.")
+    quarantined_id = ses_message_id()
+    s3.put_object(Bucket=bucket, Key=f"inbound-mail/{quarantined_id}", Body=later)
+    event = ses_receipt_event(later, message_id=quarantined_id, mail_from=sender, recipients=[SUPPORT],
+                              region="us-east-1")
+    event["Records"][0]["ses"]["receipt"]["virusVerdict"] = {"status": "FAIL"}
+    (outcome,) = handle_ses_event(event)["outcomes"]
+    assert outcome["action"] == "quarantined"
+    assert stored(f"quarantine/{quarantined_id}")
+
+    # when an admin erases the customer
+    erased = requests.delete(stack.api(f"/customers/{view['ticket']['requester_id']}"), headers=stack.auth(),
+                             timeout=30)
+    month = _stack_now(stack)[:7]
+
+    # then every copy of their mail is gone from the bucket: raw, attachment, quarantined copy and its raw mail
+    assert erased.status_code == 200, erased.text
+    assert (erased.json()["raw_mails_deleted"], erased.json()["quarantined_mails_deleted"]) == (1, 1)
+    for key in (f"inbound-mail/{ticketed_id}", attachment["key"], f"quarantine/{quarantined_id}",
+                f"inbound-mail/{quarantined_id}"):
+        assert not stored(key), f"{key} is still stored"
+
+    # and the quarantine no longer lists their mail
+    from chalicelib.bootstrap import email_intake_store
+
+    assert quarantined_id not in {record["id"] for record in email_intake_store().quarantined(limit=1000)}
+
+    # and the privacy log counts what went, naming no address
+    dynamodb, table = stack.boto("dynamodb"), stack.resources["TICKETS_TABLE"]
+    (entry,) = [item for item in dynamodb.query(TableName=table, KeyConditionExpression="pk = :pk",
+                                                ExpressionAttributeValues={":pk": {"S": f"PRIVACY#{month}"}})["Items"]
+                if item.get("customer_id", {}).get("S") == view["ticket"]["requester_id"]]
+    assert (entry["raw_mails"]["N"], entry["quarantined_mails"]["N"]) == ("1", "1")
+    assert sender not in json.dumps(entry)
