@@ -204,7 +204,7 @@ def install() -> None:
     read their partition, SQS sends and receives that do not count every queued message, EventBridge's
     JSONPath input paths parsed once (moto built a new parser, tables and all, for each of the eight
     paths of every event for every target) and moto's list of its own modules read once (it listed its
-    package folder on every request).
+    package folder on every request), and FIFO long polls that wait instead of spinning.
     """
     import jsonpath_ng.ext
     from moto import backends
@@ -215,6 +215,7 @@ def install() -> None:
     DynamoHandler.serialized = _plain_json_results(DynamoHandler.serialized)
     _query_reads_only_what_it_needs()
     _sqs_without_whole_queue_scans()
+    _fifo_long_polls_that_wait()
     jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
@@ -294,6 +295,55 @@ def _sqs_without_whole_queue_scans() -> None:
     Queue.add_message = while_sending(Queue.add_message)
     SQSBackend.send_message = while_sending(SQSBackend.send_message)
     SQSBackend.is_message_valid_based_on_retention_period = retained
+
+
+def _fifo_long_polls_that_wait() -> None:
+    """A long poll waits until there is a message it may take, as SQS's does.
+
+    moto's long poll waits until the queue has any visible message; on a FIFO queue whose visible
+    messages all belong to message groups being processed, it returns at once and polls again, spinning
+    a core until those groups are done. Here it waits for a message of a free group, and deleting a
+    message or changing its visibility (what frees a group) wakes the waiting polls.
+    """
+    from moto.sqs.models import Queue, SQSBackend
+
+    def takeable(queue: Any) -> bool:
+        visible = queue.messages
+        if not queue.fifo_queue:
+            return bool(visible)
+        busy, pending = queue.pending_message_groups, queue.pending_messages
+        # a visible message still marked pending timed out in its consumer's hands: it may be taken again
+        return any(message.group_id not in busy or message in pending for message in visible)
+
+    def wait_for_messages(self: Any, timeout: int) -> None:
+        with self._messages_lock:
+            self._messages_lock.wait_for(lambda: takeable(self), timeout=timeout)
+
+    def wake(queue: Any) -> None:
+        with queue._messages_lock:
+            queue._messages_lock.notify_all()
+
+    def deleting(delete: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(delete)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return delete(self, *args, **kwargs)
+            finally:
+                wake(self)
+        return wrapper
+
+    def changing_visibility(change: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(change)
+        def wrapper(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return change(self, queue_name, *args, **kwargs)
+            finally:
+                wake(self.get_queue(queue_name))
+        return wrapper
+
+    Queue.wait_for_messages = wait_for_messages
+    Queue.delete_message = deleting(Queue.delete_message)
+    SQSBackend.change_message_visibility = changing_visibility(SQSBackend.change_message_visibility)
 
 
 def _plain_json_results(serialized: Callable[..., Any]) -> Callable[..., Any]:

@@ -15,9 +15,7 @@ log = logging.getLogger("parley.local")
 class QueuePoller(threading.Thread):
     """Feeds a queue to a handler in batches, up to `concurrency` batches at once, as an event source mapping does.
 
-    One thread receives whenever a worker is free and hands the batch to that worker. It long-polls, except
-    on a FIFO queue while one of its batches is in flight: moto's long poll spins while the only visible
-    messages belong to a message group that is being processed, so then it polls short and rests briefly.
+    One thread receives whenever a worker is free (a long poll) and hands the batch to that worker.
     What the handler processed is deleted; failures become visible again after a backoff, and SQS's
     redrive policy moves a record to the DLQ once it was received maxReceiveCount times, as in AWS.
     """
@@ -29,8 +27,6 @@ class QueuePoller(threading.Thread):
         self._handler, self._function, self._batch = handler, name, batch_size
         self._region, self._stopping = region, stop
         self._free = threading.Semaphore(concurrency)
-        self._in_flight = 0
-        self._count_lock = threading.Lock()
         self._workers = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"worker-{name}")
 
     def run(self) -> None:
@@ -46,21 +42,15 @@ class QueuePoller(threading.Thread):
                     self._stopping.wait(1)
                 continue
             if messages:
-                with self._count_lock:
-                    self._in_flight += 1
                 self._workers.submit(self._run_batch, messages)
             else:
                 self._free.release()
         self._workers.shutdown(wait=True)
 
     def _receive(self) -> list[dict[str, Any]]:
-        wait = 0 if self._url.endswith(".fifo") and self._in_flight else 1
-        messages = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=wait,
+        return self._sqs.receive_message(
+            QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=1,
             AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
-        if not messages and not wait:
-            self._stopping.wait(0.02)
-        return messages
 
     def _run_batch(self, messages: list[dict[str, Any]]) -> None:
         try:
@@ -68,8 +58,6 @@ class QueuePoller(threading.Thread):
         except Exception:
             log.exception("handling a batch of %s failed", self._function)
         finally:
-            with self._count_lock:
-                self._in_flight -= 1
             self._free.release()
 
     def handle(self, messages: list[dict[str, Any]]) -> None:
