@@ -152,6 +152,11 @@ def sdk_messages(conversation_id):
     return sdk.post_message(app.current_request, conversation_id=conversation_id)
 
 
+@app.route("/api/sdk/conversations/{conversation_id}/attachments", methods=["POST", "OPTIONS"])
+def sdk_uploads(conversation_id):
+    return sdk.upload(app.current_request, conversation_id=conversation_id)
+
+
 # Channel webhooks (signature checked, queued, answered at once) --------------------------------
 @app.route("/api/channels/whatsapp", methods=["GET", "POST"])
 def whatsapp_webhook():

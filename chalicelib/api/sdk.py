@@ -6,8 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from chalicelib.api.attachments import NewUpload
 from chalicelib.api.http import endpoint, read_json
 from chalicelib.api.tokens import Principal, issue_visitor_token, verify_user_token
+from chalicelib.domain.attachments import MAX_FILES
 from chalicelib.errors import ValidationError
 
 MAX_MESSAGE_CHARS = 20_000
@@ -28,6 +30,8 @@ class ConversationRequest(BaseModel):
 class MessageRequest(BaseModel):
     body: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     client_msg_id: str | None = Field(default=None, max_length=64)
+    attachments: list[str] = Field(default_factory=list, max_length=MAX_FILES,
+                                   description="ids of files uploaded with POST /api/sdk/conversations/{id}/attachments")
 
 
 @endpoint(auth=None, cors=True)
@@ -101,9 +105,21 @@ def list_messages(request: Any, principal: Principal, conversation_id: str) -> d
 
 @endpoint(auth="customer", cors=True)
 def post_message(request: Any, principal: Principal, conversation_id: str) -> tuple[int, dict[str, Any]]:
-    """Add a message to the caller's own conversation."""
+    """Add a message to the caller's own conversation, with files uploaded to it ("attachments": [id, ...])."""
     from chalicelib.services.conversations import add_customer_message
 
     body = read_json(request, MessageRequest)
     return 202, add_customer_message(customer_id=principal.id, conversation_id=conversation_id, body=body.body,
-                                     client_msg_id=body.client_msg_id)
+                                     client_msg_id=body.client_msg_id, attachments=body.attachments)
+
+
+@endpoint(auth="customer", cors=True)
+def upload(request: Any, principal: Principal, conversation_id: str) -> tuple[int, dict[str, Any]]:
+    """A pre-signed S3 POST form for one file to send in the caller's own conversation (201; 404 for others').
+
+    Post the file to upload.url with upload.fields, then name attachment.id in the message's "attachments".
+    """
+    from chalicelib.services.attachments import customer_upload_form
+
+    body = read_json(request, NewUpload)
+    return 201, customer_upload_form(principal, conversation_id, body.filename, body.content_type, body.size)

@@ -1,8 +1,10 @@
-"""Files agents attach to replies and notes: what is accepted, how it is named, where it is kept.
+"""Files agents attach to replies and notes, and customers to their chat messages: what is accepted, how it is
+named, where it is kept.
 
 A file is uploaded first (to ``uploads/<ticket>/<token>-<name>``, kept a day unless it is sent) and
 then named by that key in a message to the same ticket; sending copies it to
-``attachments/<ticket>/<token>-<name>``, next to the ticket's other files. Pure rules, no AWS.
+``attachments/<ticket>/<token>-<name>``, next to the ticket's other files. A customer's upload goes to the
+folder of their conversation's ticket. Pure rules, no AWS.
 """
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ def clean_filename(name: str) -> str:
 
 
 def checked_file(filename: str, content_type: str | None, size: int) -> FileSpec:
-    """The file an agent wants to upload, if Parley accepts it: size, type and name checked."""
+    """The file an agent or a customer wants to upload, if Parley accepts it: size, type and name checked."""
     name = clean_filename(filename)
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValidationError("size must be the file's size in bytes (1 or more)")
@@ -95,18 +97,28 @@ def stored_key(key: str) -> str:
     return ATTACHMENT_PREFIX + key.removeprefix(UPLOAD_PREFIX)
 
 
-def checked_references(ticket_id: int, references: list[str]) -> list[str]:
-    """The upload keys a message names, each one uploaded to this ticket; 400 saying which is not."""
+def checked_references(ticket_id: int, references: list[str], conversation_id: str | None = None) -> list[str]:
+    """The upload keys a message names, each one uploaded to this ticket; 400 saying which is not.
+
+    conversation_id: the customer's conversation the message goes to (their uploads are to its ticket); the
+    errors then name the conversation and the customer API's upload route, not tickets.
+    """
+    route = (f"POST /api/sdk/conversations/{conversation_id}/attachments" if conversation_id
+             else f"POST /api/tickets/{ticket_id}/attachments")
     if len(references) > MAX_FILES:
         raise ValidationError(f"a message can carry at most {MAX_FILES} attachments, got {len(references)}")
     for reference in references:
         match = _UPLOAD_KEY.match(reference) if isinstance(reference, str) else None
         if match is None:
-            raise ValidationError(f"attachment {reference!r} is not a file uploaded with POST "
-                                  f"/api/tickets/{ticket_id}/attachments; send the id that call returned")
-        if int(match.group(1)) != ticket_id:
-            raise ValidationError(f"attachment {reference} was uploaded to ticket {match.group(1)}, not ticket "
-                                  f"{ticket_id}; upload the file to this ticket")
+            raise ValidationError(f"attachment {str(reference)[:200]!r} is not a file uploaded with {route}; "
+                                  "send the id that call returned")
+        if int(match.group(1)) == ticket_id:
+            continue
+        if conversation_id:
+            raise ValidationError(f"attachment {reference} was uploaded to another conversation, not "
+                                  f"{conversation_id}; upload the file to this conversation with {route}")
+        raise ValidationError(f"attachment {reference} was uploaded to ticket {match.group(1)}, not ticket "
+                              f"{ticket_id}; upload the file to this ticket")
     return list(dict.fromkeys(references))
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from chalicelib.domain.attachments import MAX_FILES
 from chalicelib.errors import ParleyError, ValidationError
 
 MAX_BODY_CHARS = 20_000
@@ -25,12 +26,13 @@ class _ConversationFrame(_Frame):
 
 
 class MessageFrame(_ConversationFrame):
-    """Send a message; ``public`` false is an agent's internal note."""
+    """Send a message; ``public`` false is an agent's internal note; ``attachments`` the ids of uploaded files."""
 
     type: Literal["message"]
     body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
     client_msg_id: str = Field(min_length=1, max_length=64)
     public: bool = True
+    attachments: list[str] = Field(default_factory=list, max_length=MAX_FILES)
 
 
 class TypingFrame(_ConversationFrame):

@@ -1,11 +1,13 @@
-"""Agents' files on replies and notes: upload forms, attaching uploads to a message, reading them back.
+"""Files on messages: upload forms, attaching uploads to a message, reading them back.
 
-The browser uploads straight to S3 with a pre-signed POST form (no file passes through Lambda or API
-Gateway); a message then names the upload, which is checked again (it exists, its size and type are
-allowed) and copied next to the ticket's other files. Customers get links to ``/api/files/...``
-signed by Parley, which stay valid for LINK_DAYS days: in the text of messaging-channel replies, and as
-``attachments[].url`` of public messages in the widget's and SDK's frames and REST answers. See
-docs/decisions/0007-agent-attachments-by-pre-signed-upload.md.
+Agents attach files to replies and notes, customers (the widget, the SDKs) to their messages in their own
+conversations. The browser uploads straight to S3 with a pre-signed POST form (no file passes through
+Lambda or API Gateway); a message then names the upload, which is checked again (it exists, its size and
+type are allowed, and a customer's was uploaded by that customer) and copied next to the ticket's other
+files. Customers get links to ``/api/files/...`` signed by Parley, which stay valid for LINK_DAYS days: in
+the text of messaging-channel replies, and as ``attachments[].url`` of public messages in the widget's and
+SDK's frames and REST answers. See docs/decisions/0007-agent-attachments-by-pre-signed-upload.md and
+docs/decisions/0009-customer-files-from-the-widget-and-sdks.md.
 """
 from __future__ import annotations
 
@@ -29,17 +31,32 @@ _MISSING = ("404", "403", "NoSuchKey", "NotFound")  # without s3:ListBucket a mi
 def upload_form(principal: Principal, ticket_id: int, filename: Any, content_type: Any, size: Any
                 ) -> dict[str, Any]:
     """A pre-signed POST form for one file on a ticket that can still be answered, and the id to send it with."""
-    from chalicelib.bootstrap import s3_signer
-    from chalicelib.config import settings
     from chalicelib.services.tickets import load_ticket
 
     ticket = load_ticket(ticket_id)
     if ticket["status"] == "closed":
         raise ValidationError(f"ticket {ticket_id} is closed; closed is final — create a follow-up ticket instead")
+    return _form(principal, ticket_id, filename, content_type, size)
+
+
+def customer_upload_form(principal: Principal, conversation_id: str, filename: Any, content_type: Any, size: Any
+                         ) -> dict[str, Any]:
+    """A pre-signed POST form for one file a customer sends in their own conversation (404 for anyone else's)."""
+    from chalicelib.services.conversations import own_conversation
+
+    conversation = own_conversation(principal.id, conversation_id)
+    return _form(principal, int(conversation["ticket_id"]), filename, content_type, size)
+
+
+def _form(principal: Principal, ticket_id: int, filename: Any, content_type: Any, size: Any) -> dict[str, Any]:
+    """The checked file's upload key under the ticket's folder and the form that may put exactly it there."""
+    from chalicelib.bootstrap import s3_signer
+    from chalicelib.config import settings
+
     spec = files.checked_file(str(filename or ""), str(content_type or ""), size)
     key = files.upload_key(ticket_id, secrets.token_hex(8), spec.filename)
     fields = {"Content-Type": spec.content_type, "Content-Disposition": files.content_disposition(spec.filename),
-              "x-amz-meta-filename": quote(spec.filename), "x-amz-meta-uploader": principal.id}
+              "x-amz-meta-filename": quote(spec.filename), "x-amz-meta-uploader": principal.key}
     form = s3_signer().generate_presigned_post(
         settings().attachments_bucket, key, Fields=fields, ExpiresIn=UPLOAD_SECONDS,
         Conditions=[*({name: value} for name, value in fields.items()),
@@ -51,12 +68,26 @@ def upload_form(principal: Principal, ticket_id: int, filename: Any, content_typ
 
 
 def attach(ticket: dict[str, Any], references: list[str]) -> list[dict[str, Any]]:
-    """The message's attachments from upload ids: each checked and copied to attachments/<ticket>/."""
+    """An agent's message's attachments from upload ids: each checked and copied to attachments/<ticket>/."""
+    return _copied(files.checked_references(ticket["id"], references))
+
+
+def attach_customer_files(customer_id: str, conversation_id: str, conversation: dict[str, Any],
+                          references: list[str]) -> list[dict[str, Any]]:
+    """A customer's message's attachments from upload ids: each one this customer uploaded to this conversation
+    (customer_upload_form), checked and copied to attachments/<ticket>/; 400 saying which is not.
+
+    conversation: the customer's own conversation (own_conversation), conversation_id its id.
+    """
+    keys = files.checked_references(int(conversation["ticket_id"]), references, conversation_id)
+    return _copied(keys, uploader=Principal("customer", customer_id).key)
+
+
+def _copied(keys: list[str], uploader: str | None = None) -> list[dict[str, Any]]:
     from chalicelib.bootstrap import client
     from chalicelib.config import settings
 
-    keys = files.checked_references(ticket["id"], references)
-    found = [_uploaded(key) for key in keys]
+    found = [_uploaded(key, uploader) for key in keys]
     files.check_total([item["size"] for item in found])
     bucket = settings().attachments_bucket
     for key, item in zip(keys, found):
@@ -64,7 +95,9 @@ def attach(ticket: dict[str, Any], references: list[str]) -> list[dict[str, Any]
     return found
 
 
-def _uploaded(key: str) -> dict[str, Any]:
+def _uploaded(key: str, uploader: str | None = None) -> dict[str, Any]:
+    """The upload as it is in S3, checked again; uploader: who must have uploaded it (S3 enforces the form's
+    metadata), None for any agent."""
     from botocore.exceptions import ClientError
 
     from chalicelib.bootstrap import client
@@ -77,7 +110,11 @@ def _uploaded(key: str) -> dict[str, Any]:
             raise ValidationError(f"attachment {key} has not been uploaded, or its upload expired; "
                                   "upload the file again") from None
         raise
-    name = unquote((head.get("Metadata") or {}).get("filename", "")) or key.rpartition("/")[2].partition("-")[2]
+    metadata = head.get("Metadata") or {}
+    if uploader is not None and metadata.get("uploader") != uploader:
+        raise ValidationError(f"attachment {key} was not uploaded by you; upload the file to this conversation "
+                              "and send the id that call returned")
+    name = unquote(metadata.get("filename", "")) or key.rpartition("/")[2].partition("-")[2]
     spec = files.checked_file(name, head.get("ContentType"), int(head["ContentLength"]))
     return {"key": files.stored_key(key), "filename": spec.filename, "content_type": spec.content_type,
             "size": spec.size, "inline": False}

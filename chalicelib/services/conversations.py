@@ -26,17 +26,22 @@ def start_conversation(*, customer_id: str, body: str, channel: str, department:
 
 
 def add_customer_message(*, customer_id: str, conversation_id: str, body: str, client_msg_id: str | None,
-                         conversation: dict[str, Any] | None = None) -> dict[str, Any]:
+                         conversation: dict[str, Any] | None = None,
+                         attachments: list[str] | None = None) -> dict[str, Any]:
     """Queue a customer's message on their own conversation (404 for anyone else's).
 
-    conversation: the caller's copy, already checked to be this customer's (saves reading it again).
+    conversation: the caller's copy, already checked to be this customer's (saves reading it again);
+    attachments: ids of files the customer uploaded to this conversation (services.attachments
+    .customer_upload_form), checked and copied next to the ticket's files before the message is queued.
     """
     from chalicelib.bootstrap import inbound_queue
+    from chalicelib.services.attachments import attach_customer_files
 
     conversation = conversation or own_conversation(customer_id, conversation_id)
+    files = attach_customer_files(customer_id, conversation_id, conversation, attachments) if attachments else []
     message_id = client_msg_id or uuid.uuid4().hex
     contact = Contact(channel=channel_of(conversation), message_id=message_id, body=body, customer_id=customer_id,
-                      conversation_id=conversation_id, received_at=iso(now()))
+                      conversation_id=conversation_id, attachments=files, received_at=iso(now()))
     inbound_queue().send(contact.to_dict(), group_id=conversation_id, dedup_id=f"{conversation_id}#{message_id}")
     return {"conversation_id": conversation_id, "message_id": message_id}
 

@@ -82,7 +82,8 @@ def _customer_message(principal: Principal, frame: MessageFrame, conversation: d
     if not frame.public:
         raise ValidationError("customers cannot send internal notes; leave out \"public\"")
     queued = add_customer_message(customer_id=principal.id, conversation_id=frame.conversation_id,
-                                  body=frame.body, client_msg_id=frame.client_msg_id, conversation=conversation)
+                                  body=frame.body, client_msg_id=frame.client_msg_id, conversation=conversation,
+                                  attachments=frame.attachments)
     return _ack(frame, "queued", queued["message_id"])
 
 
@@ -93,7 +94,7 @@ def _agent_message(principal: Principal, frame: MessageFrame, conversation: dict
     for attempt in range(WRITE_ATTEMPTS):
         try:
             message = add_agent_message(principal, conversation["ticket_id"], frame.body, frame.public,
-                                        message_id=frame.client_msg_id,
+                                        message_id=frame.client_msg_id, attachments=frame.attachments,
                                         conversation=conversation if attempt == 0 else None)
             return _ack(frame, "stored", message["id"], message["seq"])
         except DuplicateError:

@@ -69,3 +69,15 @@ def test_a_message_carries_at_most_five_files():
 def test_files_are_always_downloaded_with_their_name():
     assert files.content_disposition("Rechnung März.pdf") == \
         "attachment; filename=\"Rechnung_Marz.pdf\"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf"
+
+
+def test_a_customers_message_names_uploads_to_its_conversation_in_the_customers_words():
+    key = files.upload_key(12, "0123456789abcdef", "photo.png")
+    assert files.checked_references(12, [key], conversation_id="c0ffee") == [key]
+    with pytest.raises(ValidationError, match="uploaded to another conversation, not c0ffee") as refused:
+        files.checked_references(13, [key], conversation_id="c0ffee")
+    assert "ticket" not in str(refused.value)
+    with pytest.raises(ValidationError, match="POST /api/sdk/conversations/c0ffee/attachments"):
+        files.checked_references(12, ["attachments/12/0123456789abcdef-photo.png"], conversation_id="c0ffee")
+    with pytest.raises(ValidationError, match="at most 5 attachments"):
+        files.checked_references(12, [key] * 6, conversation_id="c0ffee")
