@@ -38,6 +38,7 @@ class MediaRef:
     filename: str | None = None
     caption: str | None = None
     source: str | None = None  # one of MEDIA_SOURCES
+    sha256: str | None = None  # the file's SHA-256 as the provider gave it (WhatsApp: base64), to check the bytes
 
 
 @dataclass(frozen=True)

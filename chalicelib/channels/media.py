@@ -3,7 +3,9 @@
 `download(ref, config, sender)` follows each provider's documented way (MediaRef.source):
 
 * whatsapp_cloud: GET {graph}/{version}/{media id} with the access token answers the file's `url`; GET
-  that URL with the token (a webhook that carries only the URL is fetched directly);
+  that URL with the token (a webhook that carries only the URL is fetched directly). The bytes must match
+  the `sha256` the webhook and the lookup give (hex or base64; a value that is neither is not checked):
+  a mismatch is a failure that trying again does not mend;
 * meta (Messenger, Instagram): the attachment's CDN URL, without credentials;
 * telegram: getFile(file_id) answers a `file_path`; GET {api}/file/bot<token>/<file_path>;
 * twilio: the MediaUrl, with basic auth only on the configured Twilio API host; the sender follows the
@@ -16,6 +18,9 @@ name hosts only, never a URL: Telegram's URLs hold the bot token.
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
+import re
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import quote, unquote, urlencode, urlsplit
@@ -68,13 +73,16 @@ def download(ref: MediaRef, config: ChannelConfig, sender: Sender) -> MediaFile:
 def _whatsapp(ref: MediaRef, config: ChannelConfig, sender: Sender) -> MediaFile:
     token = _required(config.whatsapp_access_token, "whatsapp_access_token is not configured")
     auth = {"Authorization": f"Bearer {token}"}
-    url = ref.url
+    url, checksums = ref.url, [ref.sha256]
     if ref.provider_media_id:
         info = json_body(_get(sender, graph_url(config, quote(ref.provider_media_id, safe="")), auth).body)
         url = text_or_none(info.get("url"))
         if not url:
             raise MediaDownloadError(f"the Graph API named no URL for WhatsApp media {ref.provider_media_id}")
-    return _file(_get(sender, _required(url, "the webhook named neither a media id nor a URL"), auth))
+        checksums.append(text_or_none(info.get("sha256")))
+    file = _file(_get(sender, _required(url, "the webhook named neither a media id nor a URL"), auth))
+    _check_sha256(file.content, checksums, "WhatsApp")
+    return file
 
 
 def _meta(ref: MediaRef, config: ChannelConfig, sender: Sender) -> MediaFile:
@@ -120,6 +128,31 @@ def _file(response: HttpResponse, filename: str | None = None) -> MediaFile:
     if not response.body:
         raise MediaDownloadError("the provider answered an empty file")
     return MediaFile(response.body, text_or_none(response.header("Content-Type")), filename)
+
+
+def _check_sha256(content: bytes, given: list[str | None], provider: str) -> None:
+    """Raise MediaDownloadError (not transient) when the bytes' SHA-256 differs from one the provider gave."""
+    actual = hashlib.sha256(content).digest()
+    for digest in filter(None, map(_sha256_digest, given)):
+        if digest != actual:
+            raise MediaDownloadError(f"checksum mismatch: the {len(content)} bytes received are not the file "
+                                     f"{provider} described (SHA-256 {actual.hex()[:16]}…, expected "
+                                     f"{digest.hex()[:16]}…)")
+
+
+_HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _sha256_digest(text: str | None) -> bytes | None:
+    """The 32 bytes a SHA-256 written in hex or base64 (standard or URL-safe) stands for; None if neither."""
+    text = (text or "").strip()
+    if _HEX_SHA256.fullmatch(text):
+        return bytes.fromhex(text)
+    try:
+        digest = base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return digest if len(digest) == 32 else None
 
 
 def _required(value: str | None, missing: str) -> str:

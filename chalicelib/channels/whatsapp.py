@@ -199,6 +199,7 @@ def _media_content(kind: str, payload: Mapping) -> _Content:
         filename=text_or_none(payload.get("filename")),
         caption=caption,
         source="whatsapp_cloud",
+        sha256=text_or_none(payload.get("sha256")),
     )
     return _Content(text=caption or "", attachments=[ref])
 

@@ -9,8 +9,8 @@ provider's message id, so a redelivered contact writes the same keys (and downlo
 
 A failure that may pass (429, 5xx, no answer) fails the queue record, and SQS tries again after its
 visibility timeout, up to ``media_download_attempts`` deliveries. After that, or at once for a failure
-that cannot pass (refused, too big, not configured), the message is stored anyway with the file listed
-as ``{downloaded: false, error}``: the customer's text is never lost.
+that cannot pass (refused, too big, a checksum mismatch, not configured), the message is stored anyway
+with the file listed as ``{downloaded: false, error}``: the customer's text is never lost.
 """
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """Files customers send on messaging channels: fetched from the provider (a local stand-in), kept, served to agents."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -27,12 +29,17 @@ PDF = b"%PDF-1.4\n% invoice\n" + b"0" * 1000
 BOT_TOKEN = "100000001:local-telegram-bot-token"  # the local stack's (local/resources.py)
 
 
-def corpus_whatsapp(name: str, phone: str, media_id: str) -> dict:
-    """A corpus WhatsApp payload re-sent from phone, with a fresh message id and media id."""
+def corpus_whatsapp(name: str, phone: str, media_id: str, content: bytes | None = None) -> dict:
+    """A corpus WhatsApp payload re-sent from phone, with a fresh message id and media id (and, given the file's
+    content, its SHA-256 in base64 as WhatsApp writes it)."""
     payload = json.loads((WEBHOOK_DIR / "whatsapp__pywa__message.json").read_text())[name]
     (message,) = whatsapp.parse_webhook(payload).messages
+    (ref,) = message.attachments
     text = json.dumps(payload).replace(json.dumps(message.provider_message_id), json.dumps(unique("wamid.media-")))
-    text = text.replace(json.dumps(message.attachments[0].provider_media_id), json.dumps(media_id))
+    text = text.replace(json.dumps(ref.provider_media_id), json.dumps(media_id))
+    if content is not None:
+        checksum = base64.b64encode(hashlib.sha256(content).digest()).decode()
+        text = text.replace(json.dumps(ref.sha256), json.dumps(checksum))
     return json.loads(text.replace(message.identity.lstrip("+"), phone.lstrip("+")))
 
 
@@ -46,14 +53,14 @@ def open_attachment(stack, ticket_id: int, attachment: dict) -> bytes:
 
 
 def test_a_whatsapp_image_is_stored_and_agents_can_open_it(stack, providers):
-    # given the corpus WhatsApp image from a new number, its media known to the Graph API stand-in
+    # given the corpus WhatsApp image from a new number, its media (and its SHA-256) known to the Graph API stand-in
     phone, media_id = unique_phone(), str(uuid.uuid4().int)[:15]
     providers.json(f"/v21.0/{media_id}", {"url": f"{providers.url}/lookaside/{media_id}", "mime_type": "image/jpeg",
-                                          "id": media_id})
+                                          "sha256": hashlib.sha256(JPEG).hexdigest(), "id": media_id})
     providers.file(f"/lookaside/{media_id}", JPEG, "image/jpeg")
 
-    # when Meta posts the webhook
-    assert post_meta(stack, "whatsapp", corpus_whatsapp("image", phone, media_id)).status_code == 200
+    # when Meta posts the webhook, which gives the image's SHA-256 too
+    assert post_meta(stack, "whatsapp", corpus_whatsapp("image", phone, media_id, JPEG)).status_code == 200
 
     # then the ticket's message lists the stored image, and the agent gets its bytes through the API
     view = wait_for_ticket(stack, "phone", phone, channel="whatsapp")
@@ -99,6 +106,25 @@ def test_a_file_the_provider_refuses_is_listed_as_not_downloaded_and_the_text_is
     assert attachment["downloaded"] is False and "key" not in attachment
     assert "HTTP 404" in attachment["error"] and "Media not found" in attachment["error"]
     assert attachment["filename"] == "filename.pdf"
+
+
+def test_a_whatsapp_file_that_is_not_the_one_described_is_listed_as_not_downloaded(stack, providers):
+    # given a WhatsApp document whose bytes, as the media URL answers them, do not match the SHA-256 WhatsApp gave
+    phone, media_id = unique_phone(), str(uuid.uuid4().int)[:15]
+    providers.json(f"/v21.0/{media_id}", {"url": f"{providers.url}/lookaside/{media_id}",
+                                          "mime_type": "application/pdf", "sha256": hashlib.sha256(PDF).hexdigest()})
+    providers.file(f"/lookaside/{media_id}", PDF[:500], "application/pdf")
+
+    # when Meta posts the webhook
+    assert post_meta(stack, "whatsapp", corpus_whatsapp("document", phone, media_id, PDF)).status_code == 200
+
+    # then the message and its caption are kept, the file marked not downloaded for a checksum mismatch, and not stored
+    message = wait_for_ticket(stack, "phone", phone, channel="whatsapp")["messages"][0]
+    assert "caption" in message["body"]
+    (attachment,) = message["attachments"]
+    assert attachment["downloaded"] is False and "key" not in attachment
+    assert attachment["error"].startswith("checksum mismatch")
+    assert len(providers.seen(f"/lookaside/{media_id}")) == 1  # a mismatch is final: not fetched again
 
 
 def test_erasing_the_customer_deletes_their_files(stack, providers):

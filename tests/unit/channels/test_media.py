@@ -1,5 +1,6 @@
 """Fetching customers' files from each provider, against a real local HTTP server standing in for it."""
 import base64
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -66,6 +67,48 @@ def test_whatsapp_webhook_with_only_a_url_is_fetched_directly(provider):
 
     assert fetch(ref, provider).content == JPEG
     assert provider.seen("/lookaside/65463453")[0].headers["Authorization"] == f"Bearer {WHATSAPP_TOKEN}"
+
+
+def test_whatsapp_bytes_matching_the_sha256_of_webhook_and_lookup_are_accepted(provider):
+    # given the webhook gives the file's SHA-256 in base64 (as WhatsApp does) and the lookup in hex
+    ref = replace(corpus_whatsapp("image"), sha256=base64.b64encode(hashlib.sha256(JPEG).digest()).decode())
+    provider.json("/v21.0/65463453", {"url": f"{provider.url}/lookaside/65463453", "mime_type": "image/jpeg",
+                                      "sha256": hashlib.sha256(JPEG).hexdigest(), "id": "65463453"})
+    provider.file("/lookaside/65463453", JPEG, "image/jpeg")
+
+    assert fetch(ref, provider).content == JPEG
+
+
+def test_whatsapp_bytes_that_differ_from_the_lookups_sha256_are_refused_for_good(provider):
+    # given the lookup describes a file whose bytes are not what the media URL answers (damaged on the way)
+    provider.json("/v21.0/65463453", {"url": f"{provider.url}/lookaside/65463453", "mime_type": "image/jpeg",
+                                      "sha256": hashlib.sha256(JPEG).hexdigest(), "id": "65463453"})
+    provider.file("/lookaside/65463453", JPEG[:-100], "image/jpeg")
+
+    with pytest.raises(MediaDownloadError) as raised:
+        fetch(corpus_whatsapp("image"), provider)
+
+    assert not raised.value.transient and raised.value.message.startswith("checksum mismatch")
+    assert hashlib.sha256(JPEG).hexdigest()[:16] in raised.value.message
+
+
+def test_whatsapp_bytes_that_differ_from_the_webhooks_sha256_are_refused(provider):
+    # given a webhook with only the URL, and a SHA-256 (base64) of other bytes
+    ref = replace(corpus_whatsapp("media_with_url"), provider_media_id=None, url=f"{provider.url}/lookaside/65463453",
+                  sha256=base64.b64encode(hashlib.sha256(b"another file").digest()).decode())
+    provider.file("/lookaside/65463453", JPEG, "image/jpeg")
+
+    with pytest.raises(MediaDownloadError, match="^checksum mismatch"):
+        fetch(ref, provider)
+
+
+@pytest.mark.parametrize("given", ["4654+8g=", "not a checksum", ""], ids=["short", "text", "empty"])
+def test_a_sha256_that_is_neither_hex_nor_base64_of_32_bytes_is_not_checked(provider, given):
+    ref = replace(corpus_whatsapp("media_with_url"), provider_media_id=None, url=f"{provider.url}/lookaside/1",
+                  sha256=given)
+    provider.file("/lookaside/1", JPEG, "image/jpeg")
+
+    assert fetch(ref, provider).content == JPEG
 
 
 def test_messenger_attachments_are_fetched_from_their_cdn_url_without_credentials(provider):

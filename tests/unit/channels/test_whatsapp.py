@@ -77,6 +77,7 @@ def _assert_content_matches(raw, message):
         assert ref.kind in MEDIA_KINDS
         assert ref.provider_media_id == body.get("id") and (ref.url == body.get("url"))
         assert ref.mime_type == body.get("mime_type")
+        assert ref.sha256 == body.get("sha256")
     elif kind == "location":
         assert (message.location.lat, message.location.lon) == (body["latitude"], body["longitude"])
     elif kind == "contacts":
