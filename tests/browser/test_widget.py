@@ -14,6 +14,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from local.resources import LOCAL_PARAMETERS
+from tests.browser.conftest import sign_in
 from tests.browser.widget_helpers import (agent_socket, reply, serve_page, set_presence, upload_file,
                                           wait_for_conversation, widget_state)
 from tests.conftest import wait_for
@@ -336,3 +337,50 @@ def test_a_page_that_identifies_its_user_before_the_widget_loaded_chats_as_that_
                             timeout=10).json()["customer"]
     assert ticket["requester_id"] == customer["id"] and customer["name"] == "Eli Early"
     assert widget_state(page, stack)["customerId"] == customer["id"]
+
+
+def test_a_customer_attaches_a_file_that_the_agent_app_shows_as_a_download(stack, page, new_page):
+    set_presence(stack, "agent1@parley.test", "online")
+    _open_demo(page, stack)
+    attach = page.get_by_role("button", name="Attach a file")
+    expect(attach).to_be_hidden()  # a file belongs to a chat: the paperclip shows once it has started
+    _say(page, "The checkout page shows an error")
+    ticket_id = _ticket_of(stack, wait_for_conversation(page, stack))["id"]
+    screenshot = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16
+
+    # a file Parley does not take is refused in plain words, and can be removed
+    with page.expect_file_chooser() as chooser:
+        attach.click()
+    chooser.value.set_files({"name": "fix.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"})
+    chosen = page.get_by_role("list", name="Files to send")
+    expect(chosen.locator(".upload.failed")).to_contain_text("Not attached: fix.exe")
+    expect(chosen.locator(".upload.failed")).to_contain_text("cannot be attached")
+    chosen.get_by_role("button", name="Remove fix.exe").click()
+    expect(chosen).to_be_hidden()
+
+    # the customer attaches a screenshot: it uploads, then goes with the next message
+    with page.expect_file_chooser() as chooser:
+        attach.click()
+    chooser.value.set_files({"name": "checkout error.png", "mimeType": "image/png", "buffer": screenshot})
+    expect(chosen.locator(".upload.ready")).to_contain_text("checkout error.png")
+    expect(chosen.locator(".upload.ready")).to_contain_text("ready to send")
+    _say(page, "Here is a screenshot")
+    expect(chosen).to_be_hidden()
+    bubble = page.locator(".msg.customer", has_text="Here is a screenshot")
+    link = bubble.locator("a.file")
+    expect(link).to_have_text("checkout error.png")
+    assert link.get_attribute("href").startswith(f"{stack.url}/api/files/{ticket_id}/")
+    assert "uploads/" not in str(widget_state(page, stack)), "sent files leave no upload ids behind"
+
+    # and the agent app shows the customer's file on the message, and it downloads
+    agent = new_page()
+    sign_in(agent, stack, "agent1@parley.test")
+    agent.goto(f"{stack.url}/#/all/{ticket_id}")
+    message = agent.get_by_role("article").filter(has_text="Here is a screenshot")
+    files = message.get_by_role("list", name="Attachments")
+    expect(files).to_contain_text("checkout error.png")
+    with agent.expect_download() as download:
+        files.get_by_role("button", name=re.compile("checkout error.png")).click()
+    assert download.value.suggested_filename == "checkout error.png"
+    with open(download.value.path(), "rb") as saved:
+        assert saved.read() == screenshot

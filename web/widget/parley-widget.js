@@ -1,6 +1,6 @@
 /**
  * Parley chat widget: one <script> tag, no dependencies, and no network access except the Parley
- * origin this file was loaded from.
+ * origin this file was loaded from (and, for a file the visitor attaches, the upload URL Parley hands out).
  *
  *   <script src="https://help.example.com/widget/parley-widget.js" async
  *           data-color="#2f6fed" data-greeting="Hi! How can we help?"
@@ -9,8 +9,10 @@
  * It keeps the visitor token, the conversation and the messages seen so far in localStorage, so every
  * page load is the same visitor and a reload continues the same conversation; the WebSocket
  * reconnects with backoff and resumes after the last sequence number it saw, so nothing is missed and
- * nothing is shown twice. Text is always rendered with textContent; an agent's files are links to the
- * URLs the server gave (http/https only). The protocol is described in docs/websocket.md.
+ * nothing is shown twice. Text is always rendered with textContent; files are links to the URLs the server
+ * gave (http/https only). Once a chat has started the visitor may attach files (the paperclip): each is
+ * uploaded at once with a form Parley hands out, then sent with the next message. The protocol is
+ * described in docs/websocket.md.
  *
  * A signed-in user of the site is identified with a user token (a JWT the site's backend signs with the
  * SDK shared secret, see docs/websocket.md), either on the tag (data-user-token="…") or with
@@ -42,6 +44,7 @@
   var PING_EVERY_MS = 4 * 60000;
   var TYPING_IDLE_MS = 3000;
   var TYPING_SHOWN_MS = 6000;
+  var MAX_FILES_PER_MESSAGE = 5;  // the server's limit too (it refuses more)
 
   var STRINGS = {
     en: {
@@ -56,7 +59,12 @@
       rateQuestion: 'How was this chat?', good: 'Good', bad: 'Bad', comment: 'Anything to add? (optional)',
       rateSend: 'Send rating', rateThanks: 'Thank you for your feedback!', solved: 'This chat was solved.',
       newChat: 'Write a new message to start another chat.', error: 'Something went wrong: {reason}',
-      files: 'Files'
+      files: 'Files', attach: 'Attach a file', toSend: 'Files to send', uploading: 'Uploading… {percent}%',
+      ready: 'ready to send', notAttached: 'Not attached: {reason}', remove: 'Remove {name}',
+      emptyFile: 'the file is empty', tooMany: 'A message can carry at most {max} files.',
+      waitUploads: 'Your files are still uploading; send when they are ready.',
+      uploadNetwork: 'the upload did not get through; check your connection and try again',
+      uploadRefused: 'the file store refused it ({detail}); try again'
     },
     de: {
       title: 'Chatten Sie mit uns', greeting: 'Hallo! Wie können wir helfen?', placeholder: 'Nachricht schreiben…',
@@ -71,7 +79,13 @@
       bad: 'Schlecht', comment: 'Möchten Sie etwas ergänzen? (optional)', rateSend: 'Bewertung senden',
       rateThanks: 'Danke für Ihr Feedback!', solved: 'Dieser Chat wurde gelöst.',
       newChat: 'Schreiben Sie, um einen neuen Chat zu beginnen.', error: 'Etwas ist schiefgegangen: {reason}',
-      files: 'Dateien'
+      files: 'Dateien', attach: 'Datei anhängen', toSend: 'Zu sendende Dateien',
+      uploading: 'Wird hochgeladen… {percent} %', ready: 'bereit zum Senden', notAttached: 'Nicht angehängt: {reason}',
+      remove: '{name} entfernen', emptyFile: 'die Datei ist leer',
+      tooMany: 'Eine Nachricht kann höchstens {max} Dateien enthalten.',
+      waitUploads: 'Ihre Dateien werden noch hochgeladen; senden Sie, sobald sie bereit sind.',
+      uploadNetwork: 'der Upload kam nicht an; prüfen Sie Ihre Verbindung und versuchen Sie es erneut',
+      uploadRefused: 'der Dateispeicher hat sie abgelehnt ({detail}); versuchen Sie es erneut'
     },
     fr: {
       title: 'Discutons', greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', placeholder: 'Écrivez un message…',
@@ -85,7 +99,13 @@
       rateQuestion: 'Comment s’est passée cette discussion ?', good: 'Bien', bad: 'Mal',
       comment: 'Un commentaire ? (facultatif)', rateSend: 'Envoyer la note', rateThanks: 'Merci pour votre avis !',
       solved: 'Cette discussion est résolue.', newChat: 'Écrivez pour commencer une nouvelle discussion.',
-      error: 'Une erreur est survenue : {reason}', files: 'Fichiers'
+      error: 'Une erreur est survenue : {reason}', files: 'Fichiers', attach: 'Joindre un fichier',
+      toSend: 'Fichiers à envoyer', uploading: 'Envoi du fichier… {percent} %', ready: 'prêt à envoyer',
+      notAttached: 'Non joint : {reason}', remove: 'Retirer {name}', emptyFile: 'le fichier est vide',
+      tooMany: 'Un message peut contenir au plus {max} fichiers.',
+      waitUploads: 'Vos fichiers sont encore en cours d’envoi ; envoyez quand ils sont prêts.',
+      uploadNetwork: 'l’envoi n’a pas abouti ; vérifiez votre connexion et réessayez',
+      uploadRefused: 'le stockage des fichiers l’a refusé ({detail}) ; réessayez'
     },
     es: {
       title: 'Chatea con nosotros', greeting: '¡Hola! ¿En qué podemos ayudarte?', placeholder: 'Escribe un mensaje…',
@@ -98,7 +118,13 @@
       backToday: 'Volvemos a las {time}.', backLater: 'Volvemos el {day} a las {time}.',
       rateQuestion: '¿Qué tal este chat?', good: 'Bien', bad: 'Mal', comment: '¿Algo más? (opcional)',
       rateSend: 'Enviar valoración', rateThanks: '¡Gracias por tu opinión!', solved: 'Este chat está resuelto.',
-      newChat: 'Escribe para empezar otro chat.', error: 'Algo salió mal: {reason}', files: 'Archivos'
+      newChat: 'Escribe para empezar otro chat.', error: 'Algo salió mal: {reason}', files: 'Archivos',
+      attach: 'Adjuntar un archivo', toSend: 'Archivos para enviar', uploading: 'Subiendo… {percent} %',
+      ready: 'listo para enviar', notAttached: 'No adjuntado: {reason}', remove: 'Quitar {name}',
+      emptyFile: 'el archivo está vacío', tooMany: 'Un mensaje puede llevar como máximo {max} archivos.',
+      waitUploads: 'Tus archivos se están subiendo; envía cuando estén listos.',
+      uploadNetwork: 'la subida no llegó; revisa tu conexión e inténtalo de nuevo',
+      uploadRefused: 'el almacén de archivos la rechazó ({detail}); inténtalo de nuevo'
     }
   };
 
@@ -158,6 +184,7 @@
     state.rated = null;
     state.agentName = null;
     save();
+    if (ui) clearUploads();  // not while the widget starts
   }
 
   // ---- REST ----------------------------------------------------------------------------------------
@@ -316,8 +343,10 @@
       save();
       return flushOutbox();
     }
-    if (send({ type: 'message', conversation_id: next.conversation_id, body: next.body,
-               client_msg_id: next.client_msg_id })) {
+    var frame = { type: 'message', conversation_id: next.conversation_id, body: next.body,
+                  client_msg_id: next.client_msg_id };
+    if (next.attachments && next.attachments.length) frame.attachments = next.attachments;
+    if (send(frame)) {
       live.awaiting = next.client_msg_id;
     }
   }
@@ -435,6 +464,7 @@
   function statusChanged(status, ratingRequested) {
     state.status = status;
     save();
+    if (status === 'closed') clearUploads();
     ui.showRating((status === 'solved' || status === 'closed') && (ratingRequested || !state.rated));
   }
 
@@ -471,23 +501,133 @@
     typing.sentAt = 0;
   }
 
-  function sendMessage(body) {
+  /** Send what the visitor wrote, with the files they attached (uploaded already) to this conversation. */
+  function sendMessage(body, attached) {
     body = body.trim();
-    if (!body) return Promise.resolve();
+    attached = attached || [];
+    if (!body && !attached.length) return Promise.resolve();
+    if (!body) body = attached.map(function (a) { return a.filename; }).join(', ');
     stopTyping();
     if (state.status === 'closed') {  // a closed chat is final: this message starts a new one
       forgetConversation();
       ui.showRating(false);
+      attached = [];  // uploaded to the closed chat
     }
     if (!state.conversationId) return startConversation(body);
     var id = uid();
-    state.messages.push({ id: id, author_type: 'customer', body: body, pending: true });
-    state.outbox.push({ client_msg_id: id, conversation_id: state.conversationId, body: body });
+    state.messages.push({ id: id, author_type: 'customer', body: body, pending: true,
+                          attachments: attached.map(function (a) { return { filename: a.filename, size: a.size, url: null }; }) });
+    state.outbox.push({ client_msg_id: id, conversation_id: state.conversationId, body: body,
+                        attachments: attached.map(function (a) { return a.id; }) });
     save();
     ui.renderMessages();
     connect();
     flushOutbox();
     return Promise.resolve();
+  }
+
+  // ---- files the visitor attaches ------------------------------------------------------------------
+  // Each file is uploaded as soon as it is chosen: Parley checks it and hands out a form, the file goes
+  // straight to the file store with it, and the next message names it. {name, size, conversationId,
+  // state: 'uploading' | 'ready' | 'failed', percent, attachment (once ready), error, xhr}
+  var uploads = [];
+
+  function canAttach() {
+    return Boolean(state.conversationId) && state.status !== 'closed';
+  }
+
+  function attachFiles(chosen) {
+    Array.prototype.slice.call(chosen || []).forEach(function (file) {
+      if (!canAttach()) return;
+      if (uploads.length >= MAX_FILES_PER_MESSAGE) {
+        ui.uploadNotice(say('tooMany', { max: MAX_FILES_PER_MESSAGE }));
+        return;
+      }
+      var entry = { name: file.name || 'file', size: file.size, conversationId: state.conversationId,
+                    state: 'uploading', percent: 0, attachment: null, error: null, xhr: null };
+      uploads.push(entry);
+      ui.showUpload(entry);
+      upload(entry, file);
+    });
+  }
+
+  function upload(entry, file) {
+    if (!file.size) return failed(entry, new Error(say('emptyFile')));
+    request('POST', '/sdk/conversations/' + encodeURIComponent(entry.conversationId) + '/attachments',
+            { filename: file.name, content_type: file.type || '', size: file.size })
+      .then(function (slot) {
+        if (uploads.indexOf(entry) < 0) return;  // removed meanwhile
+        entry.name = slot.attachment.filename;
+        ui.showUpload(entry);
+        return postFile(entry, slot.upload, file).then(function () {
+          entry.attachment = slot.attachment;
+          entry.state = 'ready';
+          ui.showUpload(entry);
+        });
+      })
+      .catch(function (error) { failed(entry, error); });
+  }
+
+  function failed(entry, error) {
+    if (uploads.indexOf(entry) < 0) return;
+    entry.state = 'failed';
+    entry.error = error.message;
+    ui.showUpload(entry);
+  }
+
+  /** Post the file with the form Parley handed out, reporting progress; an XHR, since fetch tells no upload progress. */
+  function postFile(entry, form, file) {
+    return new Promise(function (resolve, reject) {
+      if (!form || !webUrl(form.url)) return reject(new Error(say('uploadRefused', { detail: 'no upload address' })));
+      var data = new FormData();
+      Object.keys(form.fields || {}).forEach(function (name) { data.append(name, form.fields[name]); });
+      data.append(form.file_field || 'file', file);
+      var xhr = new XMLHttpRequest();
+      entry.xhr = xhr;
+      xhr.open(form.method || 'POST', form.url);
+      xhr.upload.onprogress = function (event) {
+        if (!event.lengthComputable) return;
+        entry.percent = Math.min(100, Math.round(event.loaded / event.total * 100));
+        ui.showUpload(entry);
+      };
+      xhr.onload = function () {
+        entry.xhr = null;
+        if (xhr.status >= 200 && xhr.status < 300) return resolve();
+        var said = /<Message>([^<]{1,200})<\/Message>/.exec(xhr.responseText || '');
+        reject(new Error(say('uploadRefused', { detail: said ? said[1] : 'HTTP ' + xhr.status })));
+      };
+      xhr.onerror = function () {
+        entry.xhr = null;
+        reject(new Error(say('uploadNetwork')));
+      };
+      xhr.send(data);
+    });
+  }
+
+  function removeUpload(entry) {
+    uploads = uploads.filter(function (u) { return u !== entry; });
+    if (entry.xhr) entry.xhr.abort();
+    ui.dropUpload(entry);
+  }
+
+  /** Forget every chosen file (the chat they were uploaded to ended, or they were sent). */
+  function clearUploads(keep) {
+    uploads.slice().forEach(function (entry) { if (!keep || !keep(entry)) removeUpload(entry); });
+  }
+
+  /** The composer was submitted: send the text with the files that are ready, unless some are still uploading. */
+  function submitMessage(body) {
+    var mine = uploads.filter(function (u) { return u.conversationId === state.conversationId; });
+    if (mine.some(function (u) { return u.state === 'uploading'; })) {
+      ui.uploadNotice(say('waitUploads'));
+      return false;
+    }
+    var attached = mine.filter(function (u) { return u.state === 'ready'; })
+      .map(function (u) { return u.attachment; });
+    if (!body.trim() && !attached.length) return false;
+    clearUploads();
+    sendMessage(body, attached);
+    return true;
   }
 
   function startConversation(body) {
@@ -603,6 +743,16 @@
       '.notice{align-self:center;font-size:12px;color:#6e7781}',
       '.typing{font-size:12px;color:#6e7781;padding:0 16px;min-height:18px}',
       'form.composer{display:flex;border-top:1px solid #e5e7eb}',
+      'button.attach{background:transparent;border:0;padding:0 4px 0 12px;font-size:18px;cursor:pointer;color:#57606a}',
+      'button.attach[hidden],.uploads[hidden],.upload-note:empty{display:none}',
+      '.uploads{list-style:none;margin:0;padding:6px 16px;border-top:1px solid #e5e7eb;display:flex;flex-direction:column;gap:4px;font-size:13px}',
+      '.upload{display:flex;align-items:center;gap:6px;flex-wrap:wrap}',
+      '.upload-name{font-weight:600;word-break:break-all}',
+      '.upload-status{color:#57606a}',
+      '.upload.failed .upload-status{color:#d93025;flex-basis:100%;order:2}',
+      '.upload progress{width:80px;height:6px}',
+      '.upload button{margin-left:auto;background:transparent;border:0;font-size:16px;cursor:pointer;color:#57606a}',
+      '.upload-note{font-size:12px;color:#d93025;padding:0 16px}',
       'textarea{flex:1;border:0;padding:12px;resize:none;font-size:14px;min-height:48px}',
       'button.primary{background:var(--parley-color);color:#fff;border:0;padding:0 16px;cursor:pointer;font-size:14px}',
       '.card{border-top:1px solid #e5e7eb;padding:12px 16px;display:flex;flex-direction:column;gap:8px}',
@@ -647,9 +797,13 @@
     var input = el('textarea', { class: 'input', rows: '2', 'aria-label': say('message'),
                                  placeholder: say('placeholder'), maxlength: '20000' });
     var sendButton = el('button', { class: 'primary send', type: 'submit' }, say('send'));
-    composer.appendChild(input);
-    composer.appendChild(sendButton);
-    [connection, list, typingLine, rating, composer].forEach(function (n) { chat.appendChild(n); });
+    var attachButton = el('button', { class: 'attach', type: 'button', 'aria-label': say('attach'),
+                                      title: say('attach'), hidden: '' }, '📎');
+    var picker = el('input', { type: 'file', multiple: '', hidden: '', tabindex: '-1', 'aria-hidden': 'true' });
+    var uploadList = el('ul', { class: 'uploads', 'aria-label': say('toSend'), hidden: '' });
+    var uploadNote = el('div', { class: 'upload-note', role: 'status' });
+    [attachButton, picker, input, sendButton].forEach(function (n) { composer.appendChild(n); });
+    [connection, list, typingLine, rating, uploadList, uploadNote, composer].forEach(function (n) { chat.appendChild(n); });
     panel.appendChild(chat);
 
     var offline = el('form', { class: 'card offline', hidden: '' });
@@ -763,6 +917,49 @@
       }
       notices.forEach(function (text) { list.appendChild(el('div', { class: 'notice' }, text)); });
       list.scrollTop = list.scrollHeight;
+      attachButton.hidden = !canAttach();
+    }
+
+    /** Show a chosen file (new or changed): its name, then its progress, "ready" with its size, or why it failed. */
+    function showUpload(entry) {
+      if (!entry.node) {
+        entry.node = el('li', { class: 'upload' });
+        entry.nameNode = el('span', { class: 'upload-name' });
+        entry.progressNode = el('progress', { max: '100', value: '0', 'aria-hidden': 'true' });
+        entry.statusNode = el('span', { class: 'upload-status' });
+        var remove = el('button', { type: 'button', class: 'upload-remove' }, '×');
+        remove.onclick = function () {
+          removeUpload(entry);
+          input.focus();
+        };
+        entry.removeNode = remove;
+        [entry.nameNode, entry.progressNode, entry.statusNode, remove].forEach(function (n) { entry.node.appendChild(n); });
+        uploadList.appendChild(entry.node);
+      }
+      uploadNote.textContent = '';
+      entry.node.className = 'upload ' + entry.state;
+      entry.nameNode.textContent = entry.name;
+      entry.removeNode.setAttribute('aria-label', say('remove', { name: entry.name }));
+      entry.progressNode.hidden = entry.state !== 'uploading';
+      entry.progressNode.value = entry.percent;
+      if (entry.state === 'uploading') {
+        entry.statusNode.textContent = say('uploading', { percent: entry.percent });
+      } else if (entry.state === 'ready') {
+        entry.statusNode.textContent = fileSize(entry.attachment.size) + ' · ' + say('ready');
+      } else {
+        entry.statusNode.textContent = say('notAttached', { reason: entry.error });
+        entry.statusNode.setAttribute('role', 'alert');
+      }
+      uploadList.hidden = false;
+    }
+
+    function dropUpload(entry) {
+      if (entry.node && entry.node.parentNode) entry.node.parentNode.removeChild(entry.node);
+      uploadList.hidden = !uploadList.firstChild;
+    }
+
+    function uploadNotice(text) {
+      uploadNote.textContent = text;
     }
 
     function notice(text) {
@@ -827,10 +1024,13 @@
     });
     composer.onsubmit = function (event) {
       event.preventDefault();
-      var body = input.value;
-      input.value = '';
-      sendMessage(body);
+      if (submitMessage(input.value)) input.value = '';
     };
+    attachButton.onclick = function () { picker.click(); };
+    picker.addEventListener('change', function () {
+      attachFiles(picker.files);
+      picker.value = '';
+    });
     document.addEventListener('visibilitychange', markRead);
 
     function mount() { document.body.appendChild(host); }
@@ -839,6 +1039,7 @@
     return {
       open: open, close: close, isOpen: function () { return opened; }, renderMessages: renderMessages,
       notice: notice, showTyping: showTyping, showRating: showRating, setConnection: setConnection,
+      showUpload: showUpload, dropUpload: dropUpload, uploadNotice: uploadNotice,
       unread: function (n) { unreadCount += n; badge.textContent = String(unreadCount); badge.hidden = false; }
     };
   })();
