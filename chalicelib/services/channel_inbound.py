@@ -43,17 +43,25 @@ def enqueue(result: ParseResult) -> dict[str, int]:
 
 
 def apply_status(data: dict[str, Any]) -> None:
-    """Record a delivery / read receipt on the message Parley sent (unknown ids are logged, not fatal)."""
+    """Record a delivery / read receipt on the message Parley sent (unknown ids are logged, not fatal).
+
+    A receipt for an early part of a reply still going out is held on the message until it is marked sent.
+    """
     from chalicelib.bootstrap import ticket_store
 
     status = StatusUpdate.from_dict({k: v for k, v in data.items() if k != "kind"})
     if not status.provider_message_id:
         logger.info("watermark receipt noted", extra={"channel": status.channel, "status": status.status})
         return
-    if not ticket_store().record_delivery(status.channel, status.provider_message_id, status.status,
-                                          iso(status.at), status.error):
-        logger.info("receipt for a message Parley did not send", extra={"channel": status.channel,
-                                                                         "provider_id": status.provider_message_id})
+    outcome = ticket_store().record_delivery(status.channel, status.provider_message_id, status.status,
+                                             iso(status.at), status.error)
+    where = {"channel": status.channel, "provider_id": status.provider_message_id, "status": status.status}
+    if outcome == "held":
+        logger.info("receipt held until the reply's last part is sent", extra=where)
+    elif outcome == "unknown":
+        logger.info("receipt for a message Parley did not send", extra=where)
+    elif outcome == "missing":
+        logger.info("receipt for a message that was deleted", extra=where)
 
 
 def _text(message: InboundMessage) -> str:

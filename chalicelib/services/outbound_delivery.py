@@ -10,11 +10,12 @@ The DeliveryQueue receives the bus's MessageAdded events for public agent messag
   (HTTPS in AWS, the local outbox on the local stack); files go as signed links under the text.
 
 A reply longer than the channel allows goes out as several provider messages, in order; each part's id
-is kept as it is sent, so a retry resumes after the parts that went out. The provider's message ids are
-stored with a sent marker each, so delivery receipts (services.channel_inbound.apply_status) find the
-message. A failure is shown on the message and raised: SQS retries the record and, after
-maxReceiveCount, moves it to the DeliveryDLQ with the reason in the log. A message marked sent already
-(a redelivered record) is not sent again.
+is kept as it is sent, so a retry resumes after the parts that went out. Every provider message id has a
+sent marker, written as its part goes out, so delivery receipts (services.channel_inbound.apply_status)
+find the message; a receipt for an early part that comes before the last part went out is held on the
+message and becomes its state when the reply is marked sent. A failure is shown on the message and
+raised: SQS retries the record and, after maxReceiveCount, moves it to the DeliveryDLQ with the reason in
+the log. A message marked sent already (a redelivered record) is not sent again.
 """
 from __future__ import annotations
 
@@ -205,7 +206,7 @@ def _send_message(store: Any, channel: str, customer: dict[str, Any], message: d
     from chalicelib.bootstrap import channel_sender
 
     def part_sent(index: int, provider_id: str) -> None:
-        store.record_part_sent(conversation_id, message["seq"], index, provider_id)
+        store.record_part_sent(channel, conversation_id, message["seq"], index, provider_id)
 
     result = deliver_reply(channel, to=customer_address(customer, channel), text=_with_links(message),
                            config=channel_config(), sender=channel_sender(),

@@ -21,6 +21,45 @@ def _clean(item: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+_DELIVERY_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}  # a receipt never moves a message back
+
+
+def _sent_update(provider_message_ids: list[str], at: str, details: dict[str, Any] | None,
+                 held: dict[str, Any] | None) -> dict[str, Any]:
+    """The update marking a message sent: its provider ids and details, and its delivery state: "sent", or the
+    receipt held while its parts went out (when later). Conditional on the held receipt being the one read."""
+    names = {"#d": "delivery"}
+    values: dict[str, Any] = {":pid": value(provider_message_ids[0]), ":failed": value("failed")}
+    sets = ["provider_message_id = :pid"]
+    parts = {"provider_message_ids": provider_message_ids} if len(provider_message_ids) > 1 else {}
+    for index, (name, data) in enumerate({**(details or {}), **parts}.items()):
+        names[f"#x{index}"] = name
+        values[f":x{index}"] = value(data)
+        sets.append(f"#x{index} = :x{index}")
+    removes = ["pending_delivery", "pending_rank", "pending_at", "pending_error"]
+    later = held is not None and held["pending_rank"] > _DELIVERY_RANK["sent"]
+    if later:
+        values.update({":state": value(held["pending_delivery"]), ":rank": value(held["pending_rank"]),
+                       ":at": value(held["pending_at"])})
+        sets += ["#d = :state", "delivery_rank = :rank", "delivery_at = :at"]
+    else:
+        values.update({":state": value("sent"), ":rank": value(_DELIVERY_RANK["sent"]), ":at": value(at)})
+        sets += ["#d = :state", "delivery_rank = :rank", "delivery_at = if_not_exists(delivery_at, :at)"]
+    if later and held.get("pending_error"):
+        values[":error"] = value(held["pending_error"])
+        sets.append("delivery_error = :error")
+    else:
+        removes.append("delivery_error")
+    condition = "attribute_exists(pk) AND (attribute_not_exists(delivery_rank) OR #d = :failed) AND "
+    if held:
+        values[":held"] = value(held["pending_rank"])
+        condition += "pending_rank = :held"
+    else:
+        condition += "attribute_not_exists(pending_rank)"
+    return {"UpdateExpression": "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),
+            "ConditionExpression": condition, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+
+
 def stale_ticket_error(ticket_id: int, expected_version: int) -> ConflictError:
     """The 409 for a write based on an old version of a ticket."""
     return ConflictError(f"ticket {ticket_id} was changed by someone else (version is no longer "
@@ -261,26 +300,53 @@ class TicketStore:
                            "conversation_id": conversation_id, "seq": seq}), None)
 
     def record_delivery(self, channel: str, provider_message_id: str, status: str, at: str,
-                        error: str | None) -> bool:
-        """Set a sent message's delivery state (sent → delivered → read, or failed); False if unknown."""
+                        error: str | None) -> str:
+        """Record a receipt (sent → delivered → read, or failed) for the message a provider id belongs to.
+
+        Returns "applied" (the message shows it), "held", "older" (a later state is known already),
+        "unknown" (no message of Parley's has that id) or "missing" (the message was deleted). A receipt for
+        an early part of a reply whose later parts are still going out is "held": kept on the message as
+        its pending receipt (the latest one), and applied by mark_sent once the last part went out.
+        """
         item = self._db.get_item(TableName=self._table,
                                  Key=to_item(keys.provider(channel, provider_message_id))).get("Item")
         if not item:
-            return False
+            return "unknown"
         sent = from_item(item)
-        order = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
-        try:
-            self._db.update_item(
-                TableName=self._table, Key=to_item(keys.message(sent["conversation_id"], sent["seq"])),
-                UpdateExpression="SET delivery = :status, delivery_rank = :rank, delivery_at = :at"
-                                 + (", delivery_error = :error" if error else ""),
-                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(delivery_rank) "
-                                    "OR delivery_rank < :rank)",
-                ExpressionAttributeValues={":status": value(status), ":rank": value(order.get(status, 0)),
-                                           ":at": value(at), **({":error": value(error)} if error else {})})
-        except self._db.exceptions.ConditionalCheckFailedException:
-            pass  # a receipt older than what we know (read arrives before delivered)
-        return True
+        key = to_item(keys.message(sent["conversation_id"], sent["seq"]))
+        rank = _DELIVERY_RANK.get(status, 0)
+        values = {":status": value(status), ":rank": value(rank), ":at": value(at),
+                  **({":error": value(error)} if error else {})}
+        for _ in range(5):
+            try:  # the message went out: its state moves on
+                self._db.update_item(
+                    TableName=self._table, Key=key, ExpressionAttributeValues=values,
+                    UpdateExpression="SET delivery = :status, delivery_rank = :rank, delivery_at = :at"
+                                     + (", delivery_error = :error" if error else ""),
+                    ConditionExpression="attribute_exists(delivery_rank) AND delivery_rank < :rank")
+                return "applied"
+            except self._db.exceptions.ConditionalCheckFailedException:
+                pass
+            try:  # parts of it are still going out: hold the receipt until mark_sent
+                self._db.update_item(
+                    TableName=self._table, Key=key, ExpressionAttributeValues=values,
+                    UpdateExpression="SET pending_delivery = :status, pending_rank = :rank, pending_at = :at"
+                                     + (", pending_error = :error" if error else " REMOVE pending_error"),
+                    ConditionExpression="attribute_exists(pk) AND attribute_not_exists(delivery_rank) "
+                                        "AND (attribute_not_exists(pending_rank) OR pending_rank < :rank)")
+                return "held"
+            except self._db.exceptions.ConditionalCheckFailedException:
+                pass
+            message = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True,
+                                        ProjectionExpression="delivery_rank, pending_rank").get("Item")
+            if message is None:
+                return "missing"
+            known = from_item(message)
+            if known.get("delivery_rank", known.get("pending_rank", 0)) >= rank:
+                return "older"  # e.g. read arrived before delivered
+            # else mark_sent went through between the two writes: try again
+        raise ConflictError(f"the delivery state of {channel} message {provider_message_id} kept changing; "
+                            "the receipt will be tried again")
 
     def mark_sent(self, channel: str, provider_message_ids: list[str], conversation_id: str, seq: int, at: str,
                   details: dict[str, Any] | None = None) -> bool:
@@ -288,34 +354,38 @@ class TicketStore:
 
         provider_message_ids: one id, or one per part of a reply sent in several; the first is the message's
         provider_message_id and, for several, all are listed in provider_message_ids. details: further
-        attributes for the message (e.g. the email's own Message-ID). Returns False when the message was
-        marked sent already (a redelivered job) or no longer exists.
+        attributes for the message (e.g. the email's own Message-ID). A receipt held while the parts went
+        out (record_delivery) becomes the message's state when it is later than "sent". Returns False when
+        the message was marked sent already (a redelivered job) or no longer exists.
         """
-        names = {"#d": "delivery"}
-        updates = ["provider_message_id = :pid", "delivery_at = if_not_exists(delivery_at, :at)"]
-        values: dict[str, Any] = {":pid": value(provider_message_ids[0]), ":at": value(at), ":sent": value("sent"),
-                                  ":one": value(1), ":failed": value("failed")}
-        parts = {"provider_message_ids": provider_message_ids} if len(provider_message_ids) > 1 else {}
-        for index, (name, data) in enumerate({**(details or {}), **parts}.items()):
-            names[f"#x{index}"] = name
-            values[f":x{index}"] = value(data)
-            updates.append(f"#x{index} = :x{index}")
+        key = to_item(keys.message(conversation_id, seq))
         markers = [self.sent_marker(channel, pid, conversation_id, seq)[0] for pid in provider_message_ids]
-        try:
-            self._db.transact_write_items(TransactItems=[*markers, {"Update": {
-                "TableName": self._table, "Key": to_item(keys.message(conversation_id, seq)),
-                "UpdateExpression": "SET " + ", ".join(updates) + ", #d = :sent, delivery_rank = :one "
-                                    "REMOVE delivery_error",
-                "ConditionExpression": "attribute_exists(pk) AND (attribute_not_exists(delivery_rank) OR #d = :failed)",
-                "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}])
-        except self._db.exceptions.TransactionCanceledException as error:
-            if "ConditionalCheckFailed" in transaction_failed_on_condition(error):
+        held: dict[str, Any] | None = None  # the first try expects none (one write, the usual case)
+        for _ in range(5):
+            try:
+                self._db.transact_write_items(TransactItems=[*markers, {"Update": {
+                    "TableName": self._table, "Key": key,
+                    **_sent_update(provider_message_ids, at, details, held)}}])
+                return True
+            except self._db.exceptions.TransactionCanceledException as error:
+                if "ConditionalCheckFailed" not in transaction_failed_on_condition(error):
+                    raise
+            message = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+            if message is None:
                 return False
-            raise
-        return True
+            current = from_item(message)
+            if "delivery_rank" in current and current.get("delivery") != "failed":
+                return False
+            held = ({k: current.get(k) for k in ("pending_delivery", "pending_rank", "pending_at", "pending_error")}
+                    if "pending_rank" in current else None)
+        raise ConflictError(f"message {seq} of conversation {conversation_id} kept changing while it was marked "
+                            "sent; the delivery will be tried again")
 
-    def record_part_sent(self, conversation_id: str, seq: int, index: int, provider_message_id: str) -> None:
-        """Remember that part `index` of a reply sent in several went out, so a retry resumes after it."""
+    def record_part_sent(self, channel: str, conversation_id: str, seq: int, index: int,
+                         provider_message_id: str) -> None:
+        """Remember that part `index` of a reply sent in several went out, so a retry resumes after it, with its
+        sent marker, so a receipt for it that comes before the last part is sent finds the message."""
+        self._db.put_item(**self.sent_marker(channel, provider_message_id, conversation_id, seq)[0]["Put"])
         try:
             self._db.update_item(
                 TableName=self._table, Key=to_item(keys.message(conversation_id, seq)),

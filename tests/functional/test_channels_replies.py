@@ -7,7 +7,10 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from chalicelib.channels.outbound import split_text
+from chalicelib.channels import whatsapp
+from chalicelib.channels.http_sender import HttpResponse
+from chalicelib.channels.outbound import simulated_response, split_text
+from chalicelib.domain import events as ev
 from tests.conftest import wait_for
 from tests.functional.channel_helpers import (
     messenger_text,
@@ -128,3 +131,123 @@ def test_an_agent_reply_goes_back_on_the_channel_the_customer_used(stack, channe
     if channel == "telegram":
         assert "<token>" in entry["request"]["url"]
     assert _message(stack, ticket_id, sent["id"], delivery="sent")["provider_message_id"]
+
+
+# --- receipts for a reply still going out, in this process ----------------------------------------------
+
+
+@pytest.fixture
+def sending_env(parley_env, monkeypatch):
+    """chalicelib here on the stack's moto, with the local stack's WhatsApp sending settings."""
+    from chalicelib.config import settings
+
+    monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "local-whatsapp-token")
+    monkeypatch.setenv("WHATSAPP_PHONE_NUMBER_ID", "100000000000001")
+    settings.cache_clear()
+
+
+LONG_REPLY = "\n\n".join(f"Step {n}: " + "The courier calls you an hour before arriving. " * 25 for n in range(5))
+
+
+def _pending_reply(stack, phone: str) -> dict:
+    """A WhatsApp customer's long agent reply, stored in its own conversation and not sent yet: the MessageAdded
+    detail the delivery queue would carry (the stack's own delivery never sees it)."""
+    from chalicelib.store import keys
+    from chalicelib.store.dynamo import to_item
+
+    assert post_meta(stack, "whatsapp", whatsapp_text(phone, "How will the delivery work?")).status_code == 200
+    view = wait_for_ticket(stack, "phone", phone, channel="whatsapp")
+    message = {"id": unique("m-"), "seq": 1, "ticket_id": view["ticket"]["id"], "author_type": "agent",
+               "author_name": "Agent One", "body": LONG_REPLY, "public": True, "channel": "whatsapp",
+               "created_at": "2026-01-05T10:00:00.000Z"}
+    conversation_id = unique("conv-")
+    stack.boto("dynamodb").put_item(TableName=stack.resources["TICKETS_TABLE"],
+                                    Item=to_item({**keys.message(conversation_id, 1), "kind": "message", **message}))
+    return {"conversation_id": conversation_id, "ticket_id": view["ticket"]["id"],
+            "customer_id": view["ticket"]["requester_id"], "message": message}
+
+
+def _stored(detail: dict) -> dict:
+    from chalicelib.bootstrap import ticket_store
+
+    (message,) = ticket_store().messages(detail["conversation_id"], limit=1)
+    return message
+
+
+def _receipt(provider_id: str, phone: str, status: str) -> dict:
+    """The inbound queue's record for a WhatsApp status webhook, as the webhook handler queues it."""
+    (update,) = whatsapp.parse_webhook(whatsapp_status(provider_id, phone, status)).statuses
+    return {"kind": "delivery_status", **update.to_dict()}
+
+
+class _WhatsAppMidReply:
+    """The provider's send API, where WhatsApp's receipt for the first part comes in before the last part is
+    answered (`last`: the answer to the last part, a success by default)."""
+
+    def __init__(self, phone: str, receipt: str, last: HttpResponse | None = None):
+        self.phone, self.receipt, self.last, self.ids = phone, receipt, last, []
+
+    def __call__(self, request):
+        from chalicelib.services.ingest import handle_contact
+
+        if self.ids and len(self.ids) == len(split_text(LONG_REPLY, 4096)) - 1:
+            handle_contact(_receipt(self.ids[0], self.phone, self.receipt))
+            if self.last is not None:
+                return self.last
+        response = simulated_response(request)
+        self.ids.append(json.loads(response.body)["messages"][0]["id"])
+        return response
+
+
+def test_a_receipt_for_the_first_part_that_comes_before_the_last_part_is_sent_shows_on_the_reply(
+        stack, sending_env, monkeypatch):
+    from chalicelib import bootstrap
+    from chalicelib.services.outbound_delivery import deliver_event
+
+    # given a long reply to a WhatsApp customer, about to go out in two parts
+    phone = unique_phone()
+    detail = _pending_reply(stack, phone)
+    provider = _WhatsAppMidReply(phone, "delivered")
+    monkeypatch.setattr(bootstrap, "channel_sender", lambda: provider)
+
+    # when it is sent, and WhatsApp reports the first part delivered before it has answered for the last part
+    assert deliver_event(ev.MESSAGE_ADDED, detail) == "sent"
+
+    # then the reply shows delivered, not merely sent
+    stored = _stored(detail)
+    assert stored["provider_message_ids"] == provider.ids and len(provider.ids) == 2
+    assert (stored["delivery"], stored["delivery_at"]) == ("delivered", "2024-06-10T17:41:40.000Z")
+    assert not {k for k in stored if k.startswith("pending_")}
+
+    # and later receipts still move it on
+    from chalicelib.services.ingest import handle_contact
+
+    handle_contact(_receipt(provider.ids[1], phone, "read"))
+    assert _stored(detail)["delivery"] == "read"
+
+
+def test_a_receipt_held_for_an_early_part_does_not_hide_a_last_part_that_failed(stack, sending_env, monkeypatch):
+    from chalicelib import bootstrap
+    from chalicelib.services.outbound_delivery import DeliveryFailedError, deliver_event
+
+    # given a long reply whose last part WhatsApp refuses, after reporting the first part read
+    phone = unique_phone()
+    detail = _pending_reply(stack, phone)
+    refused = HttpResponse(400, b'{"error": {"message": "Message failed to send", "code": 131026}}',
+                           {"Content-Type": "application/json"})
+    provider = _WhatsAppMidReply(phone, "read", last=refused)
+    monkeypatch.setattr(bootstrap, "channel_sender", lambda: provider)
+
+    # when it is sent, the agent sees that it failed (the queue will try again)
+    with pytest.raises(DeliveryFailedError):
+        deliver_event(ev.MESSAGE_ADDED, detail)
+    assert _stored(detail)["delivery"] == "failed"
+
+    # when the queue's next try sends the last part
+    provider.last = None
+    assert deliver_event(ev.MESSAGE_ADDED, detail) == "sent"
+
+    # then only the last part went out again, and the reply shows the receipt WhatsApp sent meanwhile
+    stored = _stored(detail)
+    assert len(provider.ids) == 2 and stored["provider_message_ids"] == provider.ids
+    assert stored["delivery"] == "read" and "delivery_error" not in stored
