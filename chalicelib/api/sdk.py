@@ -105,12 +105,15 @@ def list_messages(request: Any, principal: Principal, conversation_id: str) -> d
 
 @endpoint(auth="customer", cors=True)
 def post_message(request: Any, principal: Principal, conversation_id: str) -> tuple[int, dict[str, Any]]:
-    """Add a message to the caller's own conversation, with files uploaded to it ("attachments": [id, ...])."""
+    """Add a message to the caller's own conversation, with files uploaded to it ("attachments": [id, ...]).
+
+    201 with its "seq" when stored; 202 when it was queued and will be stored shortly."""
     from chalicelib.services.conversations import add_customer_message
 
     body = read_json(request, MessageRequest)
-    return 202, add_customer_message(customer_id=principal.id, conversation_id=conversation_id, body=body.body,
-                                     client_msg_id=body.client_msg_id, attachments=body.attachments)
+    added = add_customer_message(customer_id=principal.id, conversation_id=conversation_id, body=body.body,
+                                 client_msg_id=body.client_msg_id, attachments=body.attachments)
+    return (201 if added["status"] == "stored" else 202), added
 
 
 @endpoint(auth="customer", cors=True)

@@ -14,7 +14,7 @@ from chalicelib.clock import iso, now
 from chalicelib.domain import events as ev
 from chalicelib.domain.conversation_styles import StyleSettings, on_customer_message
 from chalicelib.domain.tickets import Ticket, subject_from
-from chalicelib.errors import ValidationError
+from chalicelib.errors import ConflictError, ValidationError
 from chalicelib.observability import count, logger
 from chalicelib.store.keys import month_bucket
 from chalicelib.services import rules
@@ -24,6 +24,15 @@ from chalicelib.store.tickets import CapacityError, DuplicateError
 
 
 ROUTING_ATTEMPTS = 3  # a capacity claim that lost a race is decided again this often
+STORE_NOW_ATTEMPTS = 4  # a live message that lost a write race to another change is written again this often
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where a contact's message went: the ticket, and the message's sequence number (None: stored before)."""
+
+    ticket: dict[str, Any]
+    seq: int | None
 
 
 @dataclass
@@ -82,6 +91,32 @@ def handle_contact(contact: dict[str, Any], attempt: int = 1) -> None:
 
 def receive(contact: Contact) -> dict[str, Any]:
     """Store a customer's message on the ticket its conversation style picks; returns that ticket."""
+    return _receive(contact).ticket
+
+
+def store_now(contact: Contact, conversation: dict[str, Any]) -> Stored | None:
+    """Store a live customer message at once, as the queue consumer would (the chat's fast path).
+
+    conversation: the contact's conversation, just read and checked to be the customer's. A write that
+    loses a race to another change of the ticket is made again on the new version; when it still cannot
+    be stored (races, or AWS failing), None: the caller queues the contact and the consumer stores it.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    for attempt in range(STORE_NOW_ATTEMPTS):
+        try:
+            return _receive(contact, conversation if attempt == 0 else None)
+        except ConflictError:
+            continue
+        except (BotoCoreError, ClientError) as error:
+            logger.warning("live message not stored at once; queued", extra={"error": str(error)})
+            return None
+    logger.warning("live message lost every write race; queued", extra={"message_id": contact.message_id})
+    return None
+
+
+def _receive(contact: Contact, conversation: dict[str, Any] | None = None) -> Stored:
+    """Store the message on the ticket its conversation style picks."""
     from chalicelib.bootstrap import ticket_store
     from chalicelib.services.customers import resolve_customer
 
@@ -92,7 +127,7 @@ def receive(contact: Contact) -> dict[str, Any]:
             raise ValidationError("contact names neither customer_id nor identity")
         customer_id = resolve_customer(store, contact.identity[0], contact.identity[1],
                                        name=contact.customer_name, email=contact.customer_email)
-    latest, preallocated, conversation = _target(store, contact, customer_id)
+    latest, preallocated, conversation = _target(store, contact, customer_id, conversation)
     if contact.new_ticket_only or latest is None:
         return _create(contact, customer_id, ticket_id=preallocated, linked=None)
     decision = on_customer_message(_style_settings(), latest, now())
@@ -102,12 +137,12 @@ def receive(contact: Contact) -> dict[str, Any]:
     return _append(contact, latest, reopen=decision.action == "reopen", conversation=conversation)
 
 
-def _target(store: Any, contact: Contact, customer_id: str
+def _target(store: Any, contact: Contact, customer_id: str, known: dict[str, Any] | None
             ) -> tuple[dict[str, Any] | None, int | None, dict[str, Any] | None]:
     """The ticket the contact addresses (or the customer's latest), a pre-allocated id for a new one, and the
-    conversation when the contact named it."""
+    conversation when the contact named it (known: the caller's fresh copy of it)."""
     if contact.conversation_id:
-        conversation = store.get_conversation(contact.conversation_id)
+        conversation = known or store.get_conversation(contact.conversation_id)
         if conversation is None or conversation["customer_id"] != customer_id:
             raise ValidationError(f"conversation {contact.conversation_id} is not this customer's")
         if conversation["last_seq"] == 0:  # reserved by the API; its ticket is created now
@@ -121,7 +156,7 @@ def _target(store: Any, contact: Contact, customer_id: str
     return store.latest_ticket(contact.channel, customer_id), None, None
 
 
-def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked: int | None) -> dict[str, Any]:
+def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked: int | None) -> Stored:
     from chalicelib.bootstrap import event_publisher, ticket_store
 
     store = ticket_store()
@@ -160,14 +195,14 @@ def _create(contact: Contact, customer_id: str, *, ticket_id: int | None, linked
         stored = store.get_ticket(ticket["id"])
         if stored:  # the first delivery may have failed before routing: route now
             route(stored)
-        return stored or ticket
+        return Stored(stored or ticket, None)
     store.note_first_month(month_bucket(at).split("#")[1])
     count("TicketsCreated")
     logger.info("ticket created", extra={"ticket_id": ticket["id"], "channel": ticket["channel"]})
     event_publisher().publish([e.to_dict() for e in created])
     if not ticket.get("routing_reason"):
         route(ticket)
-    return ticket
+    return Stored(ticket, message["seq"])
 
 
 def _write_new(store: Any, contact: Contact, outcome: Any, message: dict[str, Any], at: str,
@@ -201,7 +236,7 @@ def _routing_audit(store: Any, ticket: dict[str, Any], at: str) -> list[tuple]:
 
 
 def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool,
-            conversation: dict[str, Any] | None = None) -> dict[str, Any]:
+            conversation: dict[str, Any] | None = None) -> Stored:
     from chalicelib.bootstrap import event_publisher, ticket_store
 
     store = ticket_store()
@@ -233,11 +268,11 @@ def _append(contact: Contact, ticket: dict[str, Any], *, reopen: bool,
             updated, events = _write_append(store, ticket, message, events, audit, outcome, marker, at)
     except DuplicateError:
         logger.info("contact was processed already", extra={"message_id": contact.message_id})
-        return ticket
+        return Stored(ticket, None)
     event_publisher().publish([e.to_dict() for e in events])
     if not updated.get("assignee_id") and (reopen or not updated.get("queued_at")):
         route(updated)  # a ticket already waiting in its queue is handed out when capacity frees (drain)
-    return updated
+    return Stored(updated, message["seq"])
 
 
 def _write_append(store: Any, ticket: dict[str, Any], message: dict[str, Any], events: list[ev.DomainEvent],

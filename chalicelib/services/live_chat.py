@@ -61,18 +61,14 @@ def _ack(frame: MessageFrame, status: str, message_id: str, seq: int | None = No
 
 # messages --------------------------------------------------------------------------------------------
 def send_message(principal: Principal, frame: MessageFrame, connection_id: str) -> dict[str, Any]:
-    """Store (agent) or queue (customer) a message; the ack carries client_msg_id. A re-send is stored once."""
-    from chalicelib.bootstrap import ticket_store
-
+    """Store a message (a customer's is queued when it cannot be stored now); the ack carries client_msg_id.
+    A re-send is stored once: its message id fails the write, and the ack says duplicate."""
     conversation = conversation_for(principal, frame.conversation_id)
     if not frame.body.strip():
         raise ValidationError("body: must contain some text")
-    if principal.kind == "agent":  # a re-sent agent message fails on its message id: DuplicateError below
+    if principal.kind == "agent":
         fanout.watch(frame.conversation_id, connection_id)
         return _agent_message(principal, frame, conversation)
-    stored = ticket_store().message_seq(frame.conversation_id, frame.client_msg_id)
-    if stored is not None:
-        return _ack(frame, "stored", frame.client_msg_id, stored, duplicate=True)
     return _customer_message(principal, frame, conversation)
 
 
@@ -81,10 +77,10 @@ def _customer_message(principal: Principal, frame: MessageFrame, conversation: d
 
     if not frame.public:
         raise ValidationError("customers cannot send internal notes; leave out \"public\"")
-    queued = add_customer_message(customer_id=principal.id, conversation_id=frame.conversation_id,
-                                  body=frame.body, client_msg_id=frame.client_msg_id, conversation=conversation,
-                                  attachments=frame.attachments)
-    return _ack(frame, "queued", queued["message_id"])
+    added = add_customer_message(customer_id=principal.id, conversation_id=frame.conversation_id,
+                                 body=frame.body, client_msg_id=frame.client_msg_id, conversation=conversation,
+                                 attachments=frame.attachments)
+    return _ack(frame, added["status"], added["message_id"], added.get("seq"), duplicate=added.get("duplicate", False))
 
 
 def _agent_message(principal: Principal, frame: MessageFrame, conversation: dict[str, Any]) -> dict[str, Any]:

@@ -100,7 +100,7 @@ def test_customer_message_appears_in_the_open_ticket_live(page, stack, visitor):
     follow_up = requests.post(stack.api(f"/sdk/conversations/{started['conversation_id']}/messages"),
                               json={"body": "Asking because we have three keys."},
                               headers={"Authorization": visitor["Authorization"]}, timeout=10)
-    assert follow_up.status_code == 202, follow_up.text
+    assert follow_up.status_code == 201, follow_up.text
 
     thread = page.get_by_role("list", name="Conversation")
     expect(thread.get_by_role("listitem")).to_have_count(2)

@@ -74,7 +74,7 @@ def say(stack: Any, conversation: dict[str, Any], text: str) -> None:
     """The visitor writes again in the same conversation."""
     response = requests.post(stack.api(f"/sdk/conversations/{conversation['conversation_id']}/messages"),
                              json={"body": text}, headers=conversation["auth"], timeout=10)
-    assert response.status_code == 202, response.text
+    assert response.status_code == 201, response.text
 
 
 def contact(stack: Any, channel: str, address: str, body: str, subject: str | None = None,

@@ -64,7 +64,7 @@ def test_a_customer_sends_a_file_that_the_agent_sees_and_downloads(stack, visito
 
     # when the customer sends a message naming it
     sent = _send(stack, visitor, chat["conversation_id"], [attachment["id"]])
-    assert sent.status_code == 202, sent.text
+    assert sent.status_code == 201, sent.text
 
     # then the agent API shows the message with the file, kept with the ticket's files
     message = _message_with(stack, chat["ticket_id"], "Here is a screenshot")
@@ -150,7 +150,7 @@ def test_a_message_frame_carries_the_customers_file_and_a_bad_id_is_refused_on_t
     try:
         customer.send(type="message", conversation_id=chat["conversation_id"], body="The receipt",
                       client_msg_id="file-1", attachments=[attachment["id"]])
-        assert customer.expect(is_type("ack", client_msg_id="file-1"))["status"] == "queued"
+        assert customer.expect(is_type("ack", client_msg_id="file-1"))["status"] == "stored"
         echoed = customer.expect(is_message("The receipt"))
         [shown] = echoed["message"]["attachments"]
         assert shown["filename"] == "receipt.png" and requests.get(shown["url"], timeout=30).content == PNG

@@ -28,7 +28,7 @@ def test_a_redelivered_contact_creates_one_ticket_with_one_message(stack, visito
     marker = requests.post(stack.api(f"/sdk/conversations/{started['conversation_id']}/messages"),
                            json={"body": "after the duplicate"}, headers={"Authorization": visitor["Authorization"]},
                            timeout=10)
-    assert marker.status_code == 202
+    assert marker.status_code == 201
 
     def shown():
         ticket = requests.get(stack.api(f"/tickets/{started['ticket_id']}"), headers=stack.auth(), timeout=10).json()

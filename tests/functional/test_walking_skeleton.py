@@ -55,10 +55,11 @@ def test_new_ticket_reaches_a_connected_agent_through_the_event_bus(stack, visit
 
 def test_a_follow_up_message_joins_the_same_conversation_in_order(stack, visitor):
     started = _start(stack, visitor, "First")
-    for body in ("Second", "Third"):
+    for seq, body in ((2, "Second"), (3, "Third")):
         response = requests.post(stack.api(f"/sdk/conversations/{started['conversation_id']}/messages"),
                                  json={"body": body}, headers={"Authorization": visitor["Authorization"]}, timeout=10)
-        assert response.status_code == 202, response.text
+        assert response.status_code == 201, response.text
+        assert (response.json()["status"], response.json()["seq"]) == ("stored", seq)
 
     def three_messages():
         r = requests.get(stack.api(f"/sdk/conversations/{started['conversation_id']}/messages?after=0"),

@@ -13,6 +13,7 @@ from chalicelib.domain import attachments as files
 from chalicelib.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from chalicelib.realtime.frames import parse
 from chalicelib.services import attachments, conversations
+from chalicelib.services.ingest import Stored
 
 CUSTOMER = Principal("customer", "cust-1")
 CONVERSATION = {"ticket_id": 42, "customer_id": "cust-1", "channel": "chat", "last_seq": 3}
@@ -51,24 +52,21 @@ class FakeStore:
     def get_conversation(self, conversation_id):
         return self.conversations.get(conversation_id)
 
-
-class FakeQueue:
-    def __init__(self):
-        self.sent: list[dict] = []
-
-    def send(self, body, group_id, dedup_id):
-        self.sent.append(body)
+    def message_seq(self, conversation_id, message_id):
+        return None
 
 
 @pytest.fixture
 def s3(monkeypatch):
-    fake, queue = FakeS3(), FakeQueue()
+    """Fake S3 and store; the contacts handed to ingest are kept in s3.ingested."""
+    fake = FakeS3()
+    fake.ingested = []
     monkeypatch.setattr(bootstrap, "client", lambda service, endpoint_url=None: fake)
     monkeypatch.setattr(bootstrap, "s3_signer", lambda: fake)
     monkeypatch.setattr(bootstrap, "ticket_store", FakeStore)
-    monkeypatch.setattr(bootstrap, "inbound_queue", lambda: queue)
+    monkeypatch.setattr(conversations, "store_now",
+                        lambda contact, conversation: fake.ingested.append(contact.to_dict()) or Stored({"id": 42}, 4))
     monkeypatch.setattr(config, "settings", lambda: SimpleNamespace(attachments_bucket="files"))
-    fake.queue = queue
     return fake
 
 
@@ -102,13 +100,13 @@ def test_customers_get_the_same_limits_as_agents(s3, name, kind, size, error):
 def test_a_message_carries_the_customers_upload_checked_again_and_copied(s3):
     key = "uploads/42/0123456789abcdef-photo.png"
     s3.put(key, filename="Photo%20%C3%A9t%C3%A9.png")
-    queued = conversations.add_customer_message(customer_id="cust-1", conversation_id="conv-1", body="See this",
-                                                client_msg_id="m-1", attachments=[key, key])
+    added = conversations.add_customer_message(customer_id="cust-1", conversation_id="conv-1", body="See this",
+                                               client_msg_id="m-1", attachments=[key, key])
     stored = {"key": "attachments/42/0123456789abcdef-photo.png", "filename": "Photo été.png",
               "content_type": "image/png", "size": 100, "inline": False}
-    assert queued["message_id"] == "m-1"
+    assert (added["message_id"], added["status"], added["seq"]) == ("m-1", "stored", 4)
     assert s3.copies == [(key, stored["key"])]
-    [contact] = s3.queue.sent
+    [contact] = s3.ingested
     assert contact["attachments"] == [stored]
 
 
@@ -127,7 +125,7 @@ def test_a_message_refuses_uploads_that_are_not_the_customers_own_here(s3, prepa
     with pytest.raises(ValidationError, match=complaint):
         conversations.add_customer_message(customer_id="cust-1", conversation_id="conv-1", body="See this",
                                            client_msg_id="m-2", attachments=[key])
-    assert s3.copies == [] and s3.queue.sent == []
+    assert s3.copies == [] and s3.ingested == []
 
 
 def test_a_message_refuses_an_upload_that_grew_past_the_limit_and_files_too_large_together(s3):
@@ -149,7 +147,7 @@ def test_someone_elses_conversation_is_not_found_before_any_file_is_looked_at(s3
     with pytest.raises(NotFoundError):
         conversations.add_customer_message(customer_id="cust-1", conversation_id="conv-2", body="x",
                                            client_msg_id=None, attachments=["uploads/43/0123456789abcdef-a.png"])
-    assert s3.copies == [] and s3.queue.sent == []
+    assert s3.copies == [] and s3.ingested == []
 
 
 def test_the_message_frame_takes_at_most_five_attachment_ids():
