@@ -257,8 +257,8 @@ def main() -> None:
           f"{args.agent_connections} agent connections, {elapsed:.1f} s; "
           f"machine load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)")
     total = 0
-    for direction, label in (("customer_to_agent", "customer → agent (queue, ingest, bus, fan-out)"),
-                             ("agent_to_customer", "agent → customer (store, bus, fan-out)")):
+    for direction, label in (("customer_to_agent", "customer → agent (ingest, store, fan-out)"),
+                             ("agent_to_customer", "agent → customer (store, fan-out)")):
         values = ledger.latencies(direction)
         total += len(values)
         print(f"  {label}: {len(values)} delivered, p50 {percentile(values, 50):.0f} ms, "
