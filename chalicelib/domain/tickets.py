@@ -10,6 +10,7 @@ STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 TYPES = ("question", "incident", "problem", "task")
 CHANNELS = ("email", "chat", "sdk", "web", "whatsapp", "messenger", "instagram", "telegram", "sms", "phone", "api")
+LIVE_CHANNELS = ("chat", "sdk", "web")  # the customer writes from a Parley connection (widget, mobile SDK)
 CONVERSATION_STYLES = ("chat", "returning_chat", "social")
 
 # Closed is final; anything else may move to any other status except back to "new".
