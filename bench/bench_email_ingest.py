@@ -29,6 +29,7 @@ import textwrap
 import threading
 import time
 import uuid
+import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # per-mail info lines would drown the figures
 
+from moto_stats import by_operation, moto_calls  # noqa: E402  (bench/ is the script's folder)
 from tests.corpus import EMAIL_DIR  # noqa: E402
 
 BENCH_VENV = REPO / ".bench-venv"
@@ -87,14 +89,14 @@ def bench_parley(mails: list[tuple[str, bytes, bool]], rounds: int) -> dict:
 def _parley_rounds(mails: list[tuple[str, bytes, bool]], rounds: int) -> dict:
     from chalicelib.bootstrap import client
     from chalicelib.config import settings
+    from chalicelib.observability import invocation, metrics
     from chalicelib.services import email_inbound
     from chalicelib.services.ingest import receive
-
-    from chalicelib.observability import metrics
 
     # The per-sender hourly limit would quarantine repeated rounds of the same senders: lift it here only.
     email_inbound.MAX_MAILS_PER_SENDER_PER_HOUR = 10**9
     metrics.add_metric = lambda *args, **kwargs: None  # no CloudWatch here; its metric lines would drown the figures
+    warnings.filterwarnings("ignore", "No application metrics to publish")
     s3, bucket = client("s3"), settings().attachments_bucket
     counts: Counter = Counter()
     wrong: list[str] = []
@@ -117,7 +119,9 @@ def _parley_rounds(mails: list[tuple[str, bytes, bool]], rounds: int) -> dict:
                            email=contact.customer_email)
 
         key = email_inbound.RAW_PREFIX + mail_id
-        outcome = email_inbound.take_in(email_inbound._read_raw(key), mail_id=mail_id, raw_key=key, deliver=deliver)
+        with invocation(mail_id):  # one Lambda invocation per mail, as SES's receipt rule makes it
+            outcome = email_inbound.take_in(email_inbound._read_raw(key), mail_id=mail_id, raw_key=key,
+                                            deliver=deliver)
         kind = ("threaded" if created.get("threaded") else "ticketed") if outcome.action == "queued" else (
             "ignored" if outcome.action in ("bounce", "auto_reply") else outcome.action)
         with lock:
@@ -138,6 +142,7 @@ def _parley_rounds(mails: list[tuple[str, bytes, bool]], rounds: int) -> dict:
         return len(jobs), time.perf_counter() - wall, time.process_time() - cpu
 
     first = [(name, upload(for_round(raw, 0)), should, True) for name, raw, should in mails]
+    calls_before = moto_calls(os.environ["AWS_ENDPOINT_URL"])
     sequential = timed(first, 1)
     domain = settings().mail_domain
     replies = [(f"reply-{ticket_id}", upload(reply_mail(sender, f"Re: {subject} [#{ticket_id}]",
@@ -147,8 +152,12 @@ def _parley_rounds(mails: list[tuple[str, bytes, bool]], rounds: int) -> dict:
     rest = [(name, upload(for_round(raw, number)), should, False)
             for number in range(1, rounds) for name, raw, should in mails]
     concurrent = timed(rest, WORKERS) if rest else (0, 0.0, 0.0)
+    calls_after = moto_calls(os.environ["AWS_ENDPOINT_URL"])
+    uploads = len(replies) + len(rest)  # the SES uploads made between timed phases are not Parley's
+    calls, moto_ms = calls_after[0] - calls_before[0], calls_after[1] - calls_before[1]
+    calls["PUT (REST)"] -= uploads
     phases = [sequential, threaded, concurrent]
-    return {"mails": sum(p[0] for p in phases), "seconds": sum(p[1] for p in phases),
+    return {"calls": calls, "moto_ms": moto_ms, "mails": sum(p[0] for p in phases), "seconds": sum(p[1] for p in phases),
             "cpu_seconds": sum(p[2] for p in phases), "counts": dict(counts), "wrong": wrong,
             "sequential": (sequential[0] + threaded[0], sequential[1] + threaded[1]), "concurrent": concurrent[:2]}
 
@@ -304,6 +313,9 @@ def main() -> None:
           f"; {WORKERS} at once: {_rate(*ours['concurrent'])} ({ours['concurrent'][0]} mails, later rounds)")
     print(f"  Parley's own CPU: {1000 * ours['cpu_seconds'] / ours['mails']:.1f} ms per mail in this process "
           "(the rest of the wall time is spent waiting for moto)")
+    calls, moto_ms, count = ours["calls"], ours["moto_ms"], ours["mails"]
+    print(f"  AWS calls per mail (moto's count): {calls.total() / count:.1f}, {moto_ms.total() / count:.1f} ms of moto "
+          f"time — by operation (calls, ms): {by_operation(calls, moto_ms, count)}")
     theirs = bench_helpdesk(mails, rounds)
     if "error" in theirs:
         print(f"django-helpdesk {HELPDESK_VERSION}: not measured: {theirs['error']}")

@@ -20,13 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import requests
 from websockets.asyncio.client import connect
+
+from moto_stats import by_operation, moto_calls  # bench/ is the script's folder, first on sys.path
 
 REPO = Path(__file__).resolve().parents[1]
 AGENTS = ("agent1@parley.test", "agent2@parley.test", "admin@parley.test")
@@ -209,13 +210,6 @@ async def run(url: str, chats: list[dict[str, Any]], tokens: list[str], turns: i
     return ledger, elapsed
 
 
-def moto_calls(moto_url: str) -> tuple[Counter, Counter]:
-    """Requests moto has served so far and its milliseconds serving them, by operation (see local/moto_server.py)."""
-    stats = requests.get(f"{moto_url}/_parley/calls", timeout=10).json()
-    return (Counter({op: v["calls"] for op, v in stats.items()}),
-            Counter({op: v["seconds"] * 1000 for op, v in stats.items()}))
-
-
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))] if ordered else float("nan")
@@ -272,8 +266,7 @@ def main() -> None:
           f"duplicates received: {ledger.duplicates}")
     print(f"  AWS calls per message (moto, incl. connects and resumes): {calls.total() / max(1, total):.1f}, "
           f"{moto_ms.total() / max(1, total):.1f} ms of moto time — by operation (calls, ms): "
-          + ", ".join(f"{op} {n / max(1, total):.1f} {moto_ms[op] / max(1, total):.1f}"
-                      for op, n in calls.most_common(10)))
+          + by_operation(calls, moto_ms, max(1, total)))
     print(f"  stack log: {log}")
 
 
