@@ -16,6 +16,7 @@ def inbound_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Ingest a batch from the FIFO inbound queue (a failure holds back only its own conversation)."""
     from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
+    from chalicelib.services.channel_inbound import ReceiptTooEarlyError
     from chalicelib.services.channel_media import MediaNotReadyError
     from chalicelib.services.ingest import handle_contact
 
@@ -26,13 +27,21 @@ def inbound_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
             logger.warning("inbound record waits for a customer's file; SQS delivers it again",
                            extra={"message_id": record.message_id, "reason": error.message})
             raise
+        except ReceiptTooEarlyError as error:
+            logger.info("inbound record is a receipt for a send not recorded yet; SQS delivers it again",
+                        extra={"message_id": record.message_id, "reason": error.message})
+            raise
         except Exception as error:
             _fail_loudly("inbound", record, error)
             raise
 
+    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+    # A batch whose every record failed is reported like any other, not raised: SQS delivers the records again
+    # just the same, and a record that waits on purpose (a file, a send not recorded yet) is no Lambda error.
+    processor.raise_on_entire_batch_failure = False
     with invocation(getattr(context, "aws_request_id", None)):
-        return process_partial_response(event=event, record_handler=record_handler,
-                                        processor=SqsFifoPartialProcessor(skip_group_on_error=True), context=context)
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
 
 
 def events_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:

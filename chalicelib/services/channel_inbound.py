@@ -5,12 +5,25 @@ from typing import Any
 
 from chalicelib.clock import iso
 from chalicelib.channels.inbound_message import InboundMessage, ParseResult, StatusUpdate
+from chalicelib.errors import ParleyError
 from chalicelib.observability import logger
 from chalicelib.services.ingest import Contact
 
 # The identity a channel's address belongs to: one phone number is one person on WhatsApp, SMS and calls.
 IDENTITY_KIND = {"whatsapp": "phone", "sms": "phone", "phone": "phone", "messenger": "messenger",
                  "instagram": "instagram", "telegram": "telegram"}
+
+# Deliveries of a receipt whose provider message id Parley does not know before it is dropped as one for a
+# message Parley never sent; below the inbound queue's maxReceiveCount (5), so it never reaches the DLQ.
+RECEIPT_ATTEMPTS = 3
+
+
+class ReceiptTooEarlyError(ParleyError):
+    """A receipt for a provider message id Parley has not recorded (yet): the provider may have answered the
+    send and reported on it before Parley wrote the id down. The queue delivers the receipt again later."""
+
+    status = 503
+    code = "receipt_too_early"
 
 
 def contact_for(message: InboundMessage) -> Contact:
@@ -42,10 +55,13 @@ def enqueue(result: ParseResult) -> dict[str, int]:
     return {"messages": len(result.messages), "statuses": len(result.statuses), "ignored": len(result.ignored)}
 
 
-def apply_status(data: dict[str, Any]) -> None:
-    """Record a delivery / read receipt on the message Parley sent (unknown ids are logged, not fatal).
+def apply_status(data: dict[str, Any], attempt: int = 1) -> None:
+    """Record a delivery / read receipt on the message Parley sent.
 
     A receipt for an early part of a reply still going out is held on the message until it is marked sent.
+    A receipt naming a provider id Parley does not know may have overtaken the recording of the send that
+    the provider just answered: it raises ReceiptTooEarlyError, so the queue delivers it again, until
+    `attempt` (the queue's receive count) reaches RECEIPT_ATTEMPTS; then it is logged and dropped.
     """
     from chalicelib.bootstrap import ticket_store
 
@@ -59,7 +75,11 @@ def apply_status(data: dict[str, Any]) -> None:
     if outcome == "held":
         logger.info("receipt held until the reply's last part is sent", extra=where)
     elif outcome == "unknown":
-        logger.info("receipt for a message Parley did not send", extra=where)
+        if attempt < RECEIPT_ATTEMPTS:
+            raise ReceiptTooEarlyError(
+                f"{status.channel} receipt '{status.status}' for {status.provider_message_id}: no message Parley "
+                f"sent has that id (yet); try {attempt} of {RECEIPT_ATTEMPTS}")
+        logger.warning("receipt for a message Parley never sent; dropped", extra={**where, "tries": attempt})
     elif outcome == "missing":
         logger.info("receipt for a message that was deleted", extra=where)
 

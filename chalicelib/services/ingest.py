@@ -80,7 +80,7 @@ def handle_contact(contact: dict[str, Any], attempt: int = 1) -> None:
     if kind == "delivery_status":
         from chalicelib.services.channel_inbound import apply_status
 
-        apply_status(contact)
+        apply_status(contact, attempt)
         return
     if kind != "customer_message":
         raise ValidationError(f"contact kind '{kind}' is not one of customer_message, delivery_status")

@@ -13,9 +13,10 @@ A reply longer than the channel allows goes out as several provider messages, in
 is kept as it is sent, so a retry resumes after the parts that went out. Every provider message id has a
 sent marker, written as its part goes out, so delivery receipts (services.channel_inbound.apply_status)
 find the message; a receipt for an early part that comes before the last part went out is held on the
-message and becomes its state when the reply is marked sent. A failure is shown on the message and
-raised: SQS retries the record and, after maxReceiveCount, moves it to the DeliveryDLQ with the reason in
-the log. A message marked sent already (a redelivered record) is not sent again.
+message and becomes its state when the reply is marked sent; one that comes before the send is recorded
+(the last part's marker is written with it) is tried again by the inbound queue. A failure is shown on the
+message and raised: SQS retries the record and, after maxReceiveCount, moves it to the DeliveryDLQ with
+the reason in the log. A message marked sent already (a redelivered record) is not sent again.
 """
 from __future__ import annotations
 

@@ -149,16 +149,16 @@ def sending_env(parley_env, monkeypatch):
 LONG_REPLY = "\n\n".join(f"Step {n}: " + "The courier calls you an hour before arriving. " * 25 for n in range(5))
 
 
-def _pending_reply(stack, phone: str) -> dict:
-    """A WhatsApp customer's long agent reply, stored in its own conversation and not sent yet: the MessageAdded
-    detail the delivery queue would carry (the stack's own delivery never sees it)."""
+def _pending_reply(stack, phone: str, body: str = LONG_REPLY) -> dict:
+    """A WhatsApp customer's agent reply (a long one by default), stored in its own conversation and not sent
+    yet: the MessageAdded detail the delivery queue would carry (the stack's own delivery never sees it)."""
     from chalicelib.store import keys
     from chalicelib.store.dynamo import to_item
 
     assert post_meta(stack, "whatsapp", whatsapp_text(phone, "How will the delivery work?")).status_code == 200
     view = wait_for_ticket(stack, "phone", phone, channel="whatsapp")
     message = {"id": unique("m-"), "seq": 1, "ticket_id": view["ticket"]["id"], "author_type": "agent",
-               "author_name": "Agent One", "body": LONG_REPLY, "public": True, "channel": "whatsapp",
+               "author_name": "Agent One", "body": body, "public": True, "channel": "whatsapp",
                "created_at": "2026-01-05T10:00:00.000Z"}
     conversation_id = unique("conv-")
     stack.boto("dynamodb").put_item(TableName=stack.resources["TICKETS_TABLE"],
@@ -251,3 +251,108 @@ def test_a_receipt_held_for_an_early_part_does_not_hide_a_last_part_that_failed(
     stored = _stored(detail)
     assert len(provider.ids) == 2 and stored["provider_message_ids"] == provider.ids
     assert stored["delivery"] == "read" and "delivery_error" not in stored
+
+
+# --- receipts that come before Parley recorded the send -------------------------------------------------
+
+
+def _queued(contact: dict, group: str) -> dict:
+    """The inbound queue's message for a contact, as ReceiveMessage returns it the first time."""
+    return {"MessageId": str(uuid.uuid4()), "ReceiptHandle": unique("handle-"), "Body": json.dumps(contact),
+            "Attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": group,
+                           "MessageDeduplicationId": unique(), "SentTimestamp": "1718041300000"}}
+
+
+def _received_again(message: dict) -> dict:
+    count = int(message["Attributes"]["ApproximateReceiveCount"]) + 1
+    return {**message, "ReceiptHandle": unique("handle-"),
+            "Attributes": {**message["Attributes"], "ApproximateReceiveCount": str(count)}}
+
+
+def _consume(*messages: dict) -> dict:
+    """Hand a batch to the inbound queue's consumer as Lambda does; returns its report of failed records."""
+    from chalicelib.consumers import inbound_batch
+    from local.lambda_events import sqs_event
+
+    return inbound_batch(sqs_event(list(messages), "arn:aws:sqs:us-east-1:123456789012:parley-inbound.fifo",
+                                   "us-east-1"), None)
+
+
+class _WhatsAppReceiptFirst:
+    """The provider's send API, where WhatsApp's receipt for the message reaches the inbound consumer before the
+    send is answered, so before Parley records the message's id; in the same batch, a receipt of another
+    conversation (a Messenger watermark)."""
+
+    def __init__(self, phone: str, receipt: str):
+        self.phone, self.receipt, self.queued, self.report = phone, receipt, None, None
+
+    def __call__(self, request):
+        response = simulated_response(request)
+        provider_id = json.loads(response.body)["messages"][0]["id"]
+        self.queued = _queued(_receipt(provider_id, self.phone, self.receipt), f"whatsapp#status#{provider_id}")
+        psid = "7" + str(uuid.uuid4().int)[:15]
+        watermark = {"kind": "delivery_status", "channel": "messenger", "provider_message_id": "", "status": "read",
+                     "at": "2024-06-10T17:41:40.000Z", "error": None, "identity": psid,
+                     "up_to": "2024-06-10T17:41:40.000Z"}
+        self.report = _consume(self.queued, _queued(watermark, f"messenger#status#{psid}"))
+        return response
+
+
+def test_a_receipt_that_comes_before_the_send_is_recorded_is_tried_again_and_then_shows_on_the_reply(
+        stack, sending_env, monkeypatch):
+    from chalicelib import bootstrap
+    from chalicelib.services.outbound_delivery import deliver_event
+
+    # given a one-message reply to a WhatsApp customer
+    phone = unique_phone()
+    detail = _pending_reply(stack, phone, "It ships tomorrow.")
+    provider = _WhatsAppReceiptFirst(phone, "delivered")
+    monkeypatch.setattr(bootstrap, "channel_sender", lambda: provider)
+
+    # when it is sent, and WhatsApp's receipt for it reaches the inbound consumer before the send is answered
+    assert deliver_event(ev.MESSAGE_ADDED, detail) == "sent"
+
+    # then the consumer reported the receipt failed, and only it, so SQS delivers it again; the reply is sent
+    assert provider.report == {"batchItemFailures": [{"itemIdentifier": provider.queued["MessageId"]}]}
+    assert _stored(detail)["delivery"] == "sent"
+
+    # when SQS delivers the receipt again
+    assert _consume(_received_again(provider.queued)) == {"batchItemFailures": []}
+
+    # then the reply shows delivered
+    stored = _stored(detail)
+    assert (stored["delivery"], stored["delivery_at"]) == ("delivered", "2024-06-10T17:41:40.000Z")
+
+
+def test_a_receipt_for_a_message_parley_never_sent_is_tried_a_few_times_then_logged_and_dropped(stack):
+    from chalicelib.services.channel_inbound import RECEIPT_ATTEMPTS
+
+    # given WhatsApp reports a message id Parley never sent as delivered
+    provider_id = unique("wamid.never-sent-")
+    assert post_meta(stack, "whatsapp", whatsapp_status(provider_id, unique_phone(), "delivered")).status_code == 200
+
+    # then the inbound queue delivers it a few times, and the last try logs it and drops it
+    def logged() -> list[dict]:
+        return [json.loads(line) for line in stack.log_text().splitlines()
+                if line.startswith("{") and provider_id in line]
+
+    def dropped() -> list[dict] | None:
+        lines = logged()
+        return lines if any(line["message"] == "receipt for a message Parley never sent; dropped"
+                            for line in lines) else None
+
+    lines = wait_for(dropped, timeout=30, interval=0.2, message=f"the receipt for {provider_id} dropped")
+    (warning,) = [line for line in lines if line["message"].startswith("receipt for a message Parley never sent")]
+    assert warning["level"] == "WARNING"
+    assert (warning["channel"], warning["provider_id"], warning["status"]) == ("whatsapp", provider_id, "delivered")
+    assert warning["tries"] == RECEIPT_ATTEMPTS
+    again = [line for line in lines if line["message"].startswith("inbound record is a receipt for a send not")]
+    assert len(again) == RECEIPT_ATTEMPTS - 1
+    assert not [line for line in lines if line["level"] == "ERROR"]
+
+    # and it never reached the dead-letter queue
+    sqs = stack.boto("sqs")
+    dlq = sqs.get_queue_url(QueueName=stack.resources["INBOUND_QUEUE_URL"].rsplit("/", 1)[1]
+                            .replace("InboundQueue", "InboundDLQ"))["QueueUrl"]
+    dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    assert not [m for m in dead if provider_id in m["Body"]]
