@@ -12,11 +12,17 @@ from chalicelib.store.pagination import decode_cursor, encode_cursor
 
 _TICKET_FIELDS_HIDDEN = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk",
                          "gsi5pk", "gsi5sk", "kind"}
+# A receipt held on a message while its reply goes out (record_delivery, applied by mark_sent): the store's own,
+# read raw there, and never part of a message as anyone else sees it (API, SDK, WebSocket, Zendesk).
+_HELD_RECEIPT_FIELDS = ("pending_delivery", "pending_rank", "pending_at", "pending_error")
+_MESSAGE_FIELDS_HIDDEN = _TICKET_FIELDS_HIDDEN | set(_HELD_RECEIPT_FIELDS)
 
 
 def _clean(item: dict[str, Any]) -> dict[str, Any]:
-    data = {k: v for k, v in from_item(item).items() if k not in _TICKET_FIELDS_HIDDEN}
-    if item.get("kind", {}).get("S") == "ticket":  # absent attributes (None is not stored) read back as null
+    kind = item.get("kind", {}).get("S")
+    hidden = _MESSAGE_FIELDS_HIDDEN if kind == "message" else _TICKET_FIELDS_HIDDEN
+    data = {k: v for k, v in from_item(item).items() if k not in hidden}
+    if kind == "ticket":  # absent attributes (None is not stored) read back as null
         return {**TICKET_DEFAULTS, **data}
     return data
 
@@ -36,7 +42,7 @@ def _sent_update(provider_message_ids: list[str], at: str, details: dict[str, An
         names[f"#x{index}"] = name
         values[f":x{index}"] = value(data)
         sets.append(f"#x{index} = :x{index}")
-    removes = ["pending_delivery", "pending_rank", "pending_at", "pending_error"]
+    removes = list(_HELD_RECEIPT_FIELDS)
     later = held is not None and held["pending_rank"] > _DELIVERY_RANK["sent"]
     if later:
         values.update({":state": value(held["pending_delivery"]), ":rank": value(held["pending_rank"]),
@@ -376,7 +382,7 @@ class TicketStore:
             current = from_item(message)
             if "delivery_rank" in current and current.get("delivery") != "failed":
                 return False
-            held = ({k: current.get(k) for k in ("pending_delivery", "pending_rank", "pending_at", "pending_error")}
+            held = ({k: current.get(k) for k in _HELD_RECEIPT_FIELDS}
                     if "pending_rank" in current else None)
         raise ConflictError(f"message {seq} of conversation {conversation_id} kept changing while it was marked "
                             "sent; the delivery will be tried again")

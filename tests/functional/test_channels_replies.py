@@ -149,20 +149,22 @@ def sending_env(parley_env, monkeypatch):
 LONG_REPLY = "\n\n".join(f"Step {n}: " + "The courier calls you an hour before arriving. " * 25 for n in range(5))
 
 
-def _pending_reply(stack, phone: str, body: str = LONG_REPLY) -> dict:
-    """A WhatsApp customer's agent reply (a long one by default), stored in its own conversation and not sent
-    yet: the MessageAdded detail the delivery queue would carry (the stack's own delivery never sees it)."""
+def _pending_reply(stack, phone: str, body: str = LONG_REPLY, *, on_ticket: bool = False) -> dict:
+    """A WhatsApp customer's agent reply (a long one by default), stored and not sent yet: the MessageAdded
+    detail the delivery queue would carry (the stack's own delivery never sees it). The reply is in its own
+    conversation, or (on_ticket) after the customer's message in the ticket's, where the ticket API shows it."""
     from chalicelib.store import keys
     from chalicelib.store.dynamo import to_item
 
     assert post_meta(stack, "whatsapp", whatsapp_text(phone, "How will the delivery work?")).status_code == 200
     view = wait_for_ticket(stack, "phone", phone, channel="whatsapp")
-    message = {"id": unique("m-"), "seq": 1, "ticket_id": view["ticket"]["id"], "author_type": "agent",
+    conversation_id = view["ticket"]["conversation_id"] if on_ticket else unique("conv-")
+    seq = max(m["seq"] for m in view["messages"]) + 1 if on_ticket else 1
+    message = {"id": unique("m-"), "seq": seq, "ticket_id": view["ticket"]["id"], "author_type": "agent",
                "author_name": "Agent One", "body": body, "public": True, "channel": "whatsapp",
                "created_at": "2026-01-05T10:00:00.000Z"}
-    conversation_id = unique("conv-")
     stack.boto("dynamodb").put_item(TableName=stack.resources["TICKETS_TABLE"],
-                                    Item=to_item({**keys.message(conversation_id, 1), "kind": "message", **message}))
+                                    Item=to_item({**keys.message(conversation_id, seq), "kind": "message", **message}))
     return {"conversation_id": conversation_id, "ticket_id": view["ticket"]["id"],
             "customer_id": view["ticket"]["requester_id"], "message": message}
 
@@ -170,7 +172,7 @@ def _pending_reply(stack, phone: str, body: str = LONG_REPLY) -> dict:
 def _stored(detail: dict) -> dict:
     from chalicelib.bootstrap import ticket_store
 
-    (message,) = ticket_store().messages(detail["conversation_id"], limit=1)
+    (message,) = ticket_store().messages(detail["conversation_id"], after_seq=detail["message"]["seq"] - 1, limit=1)
     return message
 
 
@@ -184,14 +186,16 @@ class _WhatsAppMidReply:
     """The provider's send API, where WhatsApp's receipt for the first part comes in before the last part is
     answered (`last`: the answer to the last part, a success by default)."""
 
-    def __init__(self, phone: str, receipt: str, last: HttpResponse | None = None):
-        self.phone, self.receipt, self.last, self.ids = phone, receipt, last, []
+    def __init__(self, phone: str, receipt: str, last: HttpResponse | None = None, meanwhile=None):
+        self.phone, self.receipt, self.last, self.ids, self.meanwhile = phone, receipt, last, [], meanwhile
 
     def __call__(self, request):
         from chalicelib.services.ingest import handle_contact
 
         if self.ids and len(self.ids) == len(split_text(LONG_REPLY, 4096)) - 1:
             handle_contact(_receipt(self.ids[0], self.phone, self.receipt))
+            if self.meanwhile is not None:  # what the test looks at while the receipt is held
+                self.meanwhile()
             if self.last is not None:
                 return self.last
         response = simulated_response(request)
@@ -251,6 +255,40 @@ def test_a_receipt_held_for_an_early_part_does_not_hide_a_last_part_that_failed(
     stored = _stored(detail)
     assert len(provider.ids) == 2 and stored["provider_message_ids"] == provider.ids
     assert stored["delivery"] == "read" and "delivery_error" not in stored
+
+
+def test_a_held_receipt_does_not_show_in_the_agent_api(stack, sending_env, monkeypatch):
+    from chalicelib import bootstrap
+    from chalicelib.services.outbound_delivery import deliver_event
+    from chalicelib.store import keys
+    from chalicelib.store.dynamo import from_item, to_item
+
+    # given a long reply on a WhatsApp customer's ticket, about to go out in two parts
+    phone = unique_phone()
+    detail = _pending_reply(stack, phone, on_ticket=True)
+    key = to_item(keys.message(detail["conversation_id"], detail["message"]["seq"]))
+    seen = []
+
+    def look():
+        item = stack.boto("dynamodb").get_item(TableName=stack.resources["TICKETS_TABLE"], Key=key,
+                                               ConsistentRead=True)["Item"]
+        shown = next(m for m in ticket(stack, detail["ticket_id"])["messages"] if m["id"] == detail["message"]["id"])
+        seen.append((from_item(item), shown))
+
+    provider = _WhatsAppMidReply(phone, "delivered", meanwhile=look)
+    monkeypatch.setattr(bootstrap, "channel_sender", lambda: provider)
+
+    # when WhatsApp reports the first part delivered before the last part is sent, and an agent looks
+    assert deliver_event(ev.MESSAGE_ADDED, detail) == "sent"
+
+    # then the receipt is held on the message, and the agent API shows the reply going out, without it
+    ((stored, shown),) = seen
+    assert stored["pending_delivery"] == "delivered"
+    assert shown["provider_message_ids"] == provider.ids[:1] and "delivery" not in shown
+    assert not [name for name in shown if name.startswith("pending_")]
+
+    # and once the last part went out, the reply shows the receipt
+    assert _message(stack, detail["ticket_id"], detail["message"]["id"], delivery="delivered")
 
 
 # --- receipts that come before Parley recorded the send -------------------------------------------------
