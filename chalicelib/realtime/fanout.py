@@ -34,6 +34,13 @@ def agent_connections(conversation_id: str, assignee_id: str | None) -> list[str
     return list(found)
 
 
+def every_agent_connection() -> list[str]:
+    """Every open agent connection (one query, however many agents there are)."""
+    from chalicelib.bootstrap import connection_store
+
+    return connection_store().agent_connections(_epoch())
+
+
 def send(connection_ids: Iterable[str], frame: dict[str, Any], *, exclude: str | None = None,
          conversation_id: str | None = None) -> int:
     """Send one frame to each connection (but exclude); returns how many received it.

@@ -24,11 +24,8 @@ def handle_event(name: str, detail: dict[str, Any]) -> None:
 
 def _ticket_created(detail: dict[str, Any]) -> None:
     """Tell every connected agent that a new ticket arrived (the inbox updates live)."""
-    from chalicelib.bootstrap import agent_store, websocket_sender
-
     ticket = detail["ticket"]
-    agents = [f"agent#{a['id']}" for a in agent_store().list_agents()]
-    websocket_sender().send_to(agents, {"type": "ticket_created", "ticket": {
+    fanout.send(fanout.every_agent_connection(), {"type": "ticket_created", "ticket": {
         k: ticket.get(k) for k in ("id", "subject", "status", "priority", "channel", "created_at",
                                    "conversation_id", "assignee_id", "department")}})
     if ticket.get("assignee_id") and ticket.get("conversation_id"):  # routed as it was created

@@ -1,4 +1,4 @@
-"""A customer's message travels API → SQS FIFO → ingest consumer → DynamoDB → EventBridge → agent."""
+"""A customer's message travels API → ingest → DynamoDB → EventBridge → agent."""
 from __future__ import annotations
 
 import json
@@ -39,18 +39,33 @@ def test_customer_message_becomes_a_ticket_an_agent_can_open(stack, visitor):
     assert started["ticket_id"] in [t["id"] for t in listed]
 
 
-def test_new_ticket_reaches_a_connected_agent_through_the_event_bus(stack, visitor):
-    with connect(f"{stack.ws_url}?token={stack.login('agent2@parley.test')}", open_timeout=10) as ws:
-        ws.send(json.dumps({"type": "ping", "id": "p1"}))
-        while (frame := json.loads(ws.recv(timeout=10)))["type"] != "pong":  # other tickets may arrive first
-            assert frame["type"] == "ticket_created"
-        assert frame == {"type": "pong", "id": "p1"}
+def _ready(ws, ping_id):
+    """Wait for the pong: the connection is registered (new-ticket frames of others may come first)."""
+    ws.send(json.dumps({"type": "ping", "id": ping_id}))
+    while (frame := json.loads(ws.recv(timeout=10)))["type"] != "pong":
+        assert frame["type"] == "ticket_created"
+    assert frame == {"type": "pong", "id": ping_id}
+
+
+def _ticket_created(ws, ticket_id):
+    while True:
+        frame = json.loads(ws.recv(timeout=15))
+        if frame["type"] == "ticket_created" and frame["ticket"]["id"] == ticket_id:
+            return frame
+
+
+def test_new_ticket_reaches_every_connected_agent_through_the_event_bus(stack, visitor):
+    with connect(f"{stack.ws_url}?token={stack.login('agent2@parley.test')}", open_timeout=10) as second, \
+            connect(f"{stack.ws_url}?token={stack.login('agent1@parley.test')}", open_timeout=10) as first:
+        _ready(second, "p1")
+        _ready(first, "p2")
         started = _start(stack, visitor, "Is there a student discount?")
-        while True:
-            frame = json.loads(ws.recv(timeout=15))
-            if frame["type"] == "ticket_created" and frame["ticket"]["id"] == started["ticket_id"]:
-                break
-    assert frame["ticket"]["subject"] == "Is there a student discount?"
+        for ws in (second, first):
+            assert _ticket_created(ws, started["ticket_id"])["ticket"]["subject"] == "Is there a student discount?"
+    with connect(f"{stack.ws_url}?token={stack.login('agent2@parley.test')}", open_timeout=10) as again:
+        _ready(again, "p3")  # the closed connections are gone; a new one is in the inbox audience
+        started = _start(stack, visitor, "And for teachers?")
+        assert _ticket_created(again, started["ticket_id"])["ticket"]["subject"] == "And for teachers?"
 
 
 def test_a_follow_up_message_joins_the_same_conversation_in_order(stack, visitor):
