@@ -11,6 +11,9 @@ django-helpdesk: its own email import, ``helpdesk.email.extract_email_metadata``
 importer calls for each message), on the same bytes, in a bench-only virtualenv (.bench-venv,
 created on first run with ``pip install django-helpdesk==2.6.1``) with a throwaway SQLite database.
 
+A floor is measured on the same stack: per mail only what any design must do (read the raw mail from S3,
+one DynamoDB transaction, one event), to show how far a rate can go here at all.
+
 Each round gives every mail a fresh Message-ID (so it is new mail, not a redelivery); after the
 rounds, one reply per ticket is sent that threads back (Parley: In-Reply-To its Message-ID;
 django-helpdesk: its "[queue-id]" subject slug). Prints both rates, the ratio, and what became of
@@ -81,9 +84,39 @@ def bench_parley(mails: list[tuple[str, bytes, bool]], rounds: int) -> dict:
     stack = launch(Path(tempfile.mkdtemp()))
     try:
         with stack_environment(stack):
-            return _parley_rounds(mails, rounds)
+            return {**_parley_rounds(mails, rounds), "floor": _floor(mails, rounds)}
     finally:
         stack.stop()
+
+
+def _floor(mails: list[tuple[str, bytes, bool]], rounds: int) -> tuple[int, float]:
+    """The least any design must do per mail on this stack, timed like Parley's later rounds: read the
+    raw mail from S3, write the ticket and its message in one DynamoDB transaction, publish one event.
+    No parsing, no customer, no threading, no routing: a bound on the rate, not a help desk."""
+    from chalicelib.bootstrap import client
+    from chalicelib.config import settings
+
+    s3, dynamodb, events = client("s3"), client("dynamodb"), client("events")
+    config = settings()
+    keys = []
+    for number, (_, raw, _) in enumerate([m for _ in range(max(1, rounds - 1)) for m in mails]):
+        keys.append(f"bench-floor/{number}")
+        s3.put_object(Bucket=config.attachments_bucket, Key=keys[-1], Body=raw)
+
+    def minimal(key: str) -> None:
+        raw = s3.get_object(Bucket=config.attachments_bucket, Key=key)["Body"].read()
+        item_id = uuid.uuid4().hex
+        dynamodb.transact_write_items(TransactItems=[{"Put": {
+            "TableName": config.tickets_table, "ConditionExpression": "attribute_not_exists(pk)",
+            "Item": {"pk": {"S": f"BENCHFLOOR#{item_id}"}, "sk": {"S": sk}, "body": {"S": raw[:2000].hex()}}}}
+            for sk in ("TICKET", "MSG#0000000001")])
+        events.put_events(Entries=[{"Source": "parley.bench", "DetailType": "BenchFloor",
+                                    "EventBusName": config.event_bus_name, "Detail": json.dumps({"id": item_id})}])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(minimal, keys))
+    return len(keys), time.perf_counter() - started
 
 
 def _parley_rounds(mails: list[tuple[str, bytes, bool]], rounds: int) -> dict:
@@ -316,6 +349,8 @@ def main() -> None:
     calls, moto_ms, count = ours["calls"], ours["moto_ms"], ours["mails"]
     print(f"  AWS calls per mail (moto's count): {calls.total() / count:.1f}, {moto_ms.total() / count:.1f} ms of moto "
           f"time — by operation (calls, ms): {by_operation(calls, moto_ms, count)}")
+    print(f"  floor on this stack (S3 read + one transaction + one event per mail, nothing else; {WORKERS} at once): "
+          f"{_rate(*ours['floor'])} ({ours['floor'][0]} mails)")
     theirs = bench_helpdesk(mails, rounds)
     if "error" in theirs:
         print(f"django-helpdesk {HELPDESK_VERSION}: not measured: {theirs['error']}")
@@ -325,6 +360,10 @@ def main() -> None:
         print(f"ratio: Parley ingests {ratio:.2f}x django-helpdesk's rate "
               "(Parley over HTTP to moto: every DynamoDB/S3/SQS/EventBridge call is a local HTTP request; "
               "django-helpdesk in-process on SQLite)")
+        floor = (ours["floor"][0] / ours["floor"][1]) / (theirs["mails"] / theirs["seconds"])
+        print(f"  the floor above is {floor:.2f}x django-helpdesk's rate: no design that takes each mail on its own "
+              "(SES invokes one Lambda per mail), stores it durably and tells the rest of the system can go faster "
+              "on this stack")
         if theirs["wrong"]:
             print(f"django-helpdesk misfiled {len(theirs['wrong'])}: " + "; ".join(theirs["wrong"][:8]))
     if ours["wrong"]:
