@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from chalicelib.errors import NotFoundError
-from chalicelib.store.dynamo import from_item, to_item, value
+from chalicelib.store.dynamo import from_item, query_all, to_item, value
 from chalicelib.store.tickets import DuplicateError
 
 _HIDDEN = {"pk", "sk", "kind"}
@@ -74,16 +74,9 @@ class AgentStore:
 
     def list_agents(self) -> list[dict[str, Any]]:
         """Every agent, ordered by email (one query on the agents index)."""
-        agents: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
-                                  "KeyConditionExpression": "gsi1pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": value("AGENTS")}}
-        while True:
-            result = self._db.query(**params)
-            agents.extend(_clean(i) for i in result["Items"])
-            if "LastEvaluatedKey" not in result:
-                return agents
-            params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+        return [_clean(i) for i in query_all(self._db, TableName=self._table, IndexName="GSI1",
+                                             KeyConditionExpression="gsi1pk = :pk",
+                                             ExpressionAttributeValues={":pk": value("AGENTS")})]
 
     def update_agent(self, agent_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Set top-level fields of an existing agent; returns the agent after the change."""

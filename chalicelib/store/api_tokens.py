@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.errors import NotFoundError
-from chalicelib.store.dynamo import from_item, to_item, value
+from chalicelib.store.dynamo import from_item, query_all, to_item, value
 
 _HIDDEN = {"pk", "sk", "kind", "gsi1pk", "gsi1sk", "token_hash"}
 
@@ -59,16 +59,9 @@ class ApiTokenStore:
 
     def list(self) -> list[dict[str, Any]]:
         """Every token, oldest first, without secrets (Query GSI1 API_TOKENS; an account has a few hundred)."""
-        tokens: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
-                                  "KeyConditionExpression": "gsi1pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": value("API_TOKENS")}}
-        while True:
-            result = self._db.query(**params)
-            tokens.extend(_clean(i) for i in result["Items"])
-            if "LastEvaluatedKey" not in result:
-                return tokens
-            params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+        return [_clean(i) for i in query_all(self._db, TableName=self._table, IndexName="GSI1",
+                                             KeyConditionExpression="gsi1pk = :pk",
+                                             ExpressionAttributeValues={":pk": value("API_TOKENS")})]
 
     def delete(self, token_id: int) -> None:
         """Revoke a token: both its items go in one transaction; NotFoundError if there is no such token."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.errors import NotFoundError
 from chalicelib.observability import invocation_number
-from chalicelib.store.dynamo import from_item, to_item, value
+from chalicelib.store.dynamo import from_item, query_all, to_item, value
 
 KINDS = ("assignment_rule", "trigger", "automation", "macro", "sla_policy", "schedule", "settings", "view")
 _REVISION_KEY = {"pk": "CONFIG#revision", "sk": "CONFIG"}
@@ -63,16 +63,9 @@ class ConfigStore:
         cached = self._cache.get(kind)
         if cached and cached[0] == revision:
             return cached[1]
-        items: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
-                                  "KeyConditionExpression": "gsi1pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": value(f"CONFIG#{kind}")}}
-        while True:
-            result = self._db.query(**params)
-            items.extend(_clean(i) for i in result["Items"])
-            if "LastEvaluatedKey" not in result:
-                break
-            params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+        items = [_clean(i) for i in query_all(self._db, TableName=self._table, IndexName="GSI1",
+                                              KeyConditionExpression="gsi1pk = :pk",
+                                              ExpressionAttributeValues={":pk": value(f"CONFIG#{kind}")})]
         self._cache[kind] = (revision, items)  # read before the query: a write meanwhile shows next time
         return items
 

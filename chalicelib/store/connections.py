@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from chalicelib.store.dynamo import from_item, to_item, value
+from chalicelib.store.dynamo import from_item, query_all, to_item, value
 
 CONNECTION_TTL_SECONDS = 2 * 60 * 60
 REMEMBERED_CONNECTIONS = 4096
@@ -82,14 +82,7 @@ class ConnectionStore:
 
     def agent_connections(self, now: int) -> list[str]:
         """Every open agent connection (one query on the "agents" audience items)."""
-        params: dict[str, Any] = {
-            "TableName": self._table, "IndexName": "ByPrincipal", "KeyConditionExpression": "principal = :p",
-            "FilterExpression": "expires_at > :now",
-            "ExpressionAttributeValues": {":p": value(AGENTS_AUDIENCE), ":now": value(now)}}
-        found: list[str] = []
-        while True:
-            result = self._db.query(**params)
-            found.extend(from_item(i)["target"] for i in result["Items"])
-            if "LastEvaluatedKey" not in result:
-                return found
-            params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+        return [from_item(i)["target"] for i in query_all(
+            self._db, TableName=self._table, IndexName="ByPrincipal", KeyConditionExpression="principal = :p",
+            FilterExpression="expires_at > :now",
+            ExpressionAttributeValues={":p": value(AGENTS_AUDIENCE), ":now": value(now)})]

@@ -1,8 +1,8 @@
-"""DynamoDB item encoding shared by every store: plain Python values in, plain values out."""
+"""DynamoDB item encoding shared by every store (plain Python values in, plain values out), and paged queries."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -38,6 +38,16 @@ def to_item(data: dict[str, Any]) -> dict[str, Any]:
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
     """Decode a DynamoDB item into plain Python values (ints stay ints)."""
     return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def query_all(dynamodb: Any, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every raw item a Query finds, page after page."""
+    while True:
+        result = dynamodb.query(**params)
+        yield from result["Items"]
+        if "LastEvaluatedKey" not in result:
+            return
+        params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
 
 
 def value(data: Any) -> dict[str, Any]:
