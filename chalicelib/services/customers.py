@@ -72,7 +72,10 @@ def customer_profile(customer_id: str) -> dict[str, Any]:
 def merge_customers(actor: str, keep_id: str, merge_id: str) -> dict[str, Any]:
     """Merge customer merge_id into keep_id: identities, tickets and conversations move; the other is retired.
 
-    Each step is idempotent, so a merge interrupted half-way finishes when run again.
+    Each step is idempotent, so a merge interrupted half-way finishes when run again. The customer kept notes
+    the ids merged into it (``merged_ids``, with those merged into the other before) first, so erasing it finds
+    them even then. A customer merged into someone already cannot be merged into a third: its identities
+    belong to the first now.
     """
     from chalicelib.bootstrap import event_publisher, ticket_store
     from chalicelib.domain import events as ev
@@ -85,6 +88,10 @@ def merge_customers(actor: str, keep_id: str, merge_id: str) -> dict[str, Any]:
         raise NotFoundError(f"customer {keep_id if keep is None else merge_id} not found")
     if keep.get("merged_into"):
         raise ValidationError(f"customer {keep_id} was itself merged into {keep['merged_into']}; merge into that one")
+    if gone.get("merged_into") and gone["merged_into"] != keep_id:
+        raise ValidationError(f"customer {merge_id} was merged into {gone['merged_into']} already; "
+                              "its identities and tickets are there now")
+    store.add_merged_customers(keep_id, [merge_id, *(gone.get("merged_ids") or [])])
     identities = _unique([*(keep.get("identities") or []), *(gone.get("identities") or [])])
     for identity in gone.get("identities") or []:
         store.point_identity(identity["channel"], identity["address"], keep_id)

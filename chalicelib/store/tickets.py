@@ -147,6 +147,13 @@ class TicketStore:
             **keys.identity(channel, address), "kind": "identity", "channel": channel, "address": address,
             "customer_id": customer_id}))
 
+    def add_merged_customers(self, customer_id: str, merged_ids: Iterable[str]) -> None:
+        """Note customers merged into this one (string set ``merged_ids``; ADD, so merges at the same time all
+        count), so erasing it finds their leftovers."""
+        self._db.update_item(TableName=self._table, Key=to_item(keys.customer(customer_id)),
+                             UpdateExpression="ADD merged_ids :ids",
+                             ExpressionAttributeValues={":ids": {"SS": sorted(set(merged_ids))}})
+
     def set_conversation_customer(self, conversation_id: str, customer_id: str) -> None:
         """Give a conversation to another customer (merge)."""
         self._db.update_item(TableName=self._table, Key=to_item(keys.conversation(conversation_id)),
