@@ -62,7 +62,12 @@ def export_customer(request: Any, principal: Principal, customer_id: str) -> dic
 
 @endpoint(auth="agent", roles=("admin",))
 def erase_customer(request: Any, principal: Principal, customer_id: str) -> dict[str, Any]:
-    """Permanently delete a customer with their messages and attachments (right of erasure)."""
+    """Permanently delete a customer with their messages and attachments (right of erasure).
+
+    The customers merged into this one are erased with it. A customer that was merged into another keeps
+    nothing of its own but a leftover record: only that is erased (its tickets, identities and mail stay with
+    the customer kept), and the answer names that customer in `merged_into`.
+    """
     from chalicelib.services.customers import erase_customer as erase
 
     return erase(principal.key, customer_id)

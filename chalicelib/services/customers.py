@@ -159,6 +159,19 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
     Files are the attachments, the raw copy of each email the customer sent (``inbound-mail/``, named
     on its message) and every mail of theirs in quarantine (found by their email addresses). The
     privacy log keeps who erased whom and how much — never the personal data itself.
+
+    Only what is the customer's goes: an identity is deleted only while it still points to them
+    (a conditional delete), and quarantined mail is looked up only by the email addresses that do.
+    The customers merged into this one are erased with it: their tickets, identities and mail moved
+    here at the merge, and their leftover profiles and own items (thread pointers, page visits) go
+    now; their ids are marked erased too, so their old visitor tokens stop working.
+
+    A customer that was merged into another has nothing left of its own but that leftover: its
+    tickets, conversations and identities (so also its mail) belong to the customer kept, and stay
+    there; erasing it erases the leftover only (as Zendesk keeps a merged user as deleted). Its
+    profile is cut down to ``merged_into``, ``merged_at`` and ``erased_at``, with no personal data,
+    so its visitor tokens and links still lead to the customer kept. The answer names that customer
+    (``merged_into``) and says to erase it to erase the rest.
     """
     from chalicelib.bootstrap import email_intake_store, ticket_store
     from chalicelib.services.routing import capacity_items
@@ -167,7 +180,10 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
     customer = store.get_customer(customer_id)
     if customer is None:
         raise NotFoundError(f"customer {customer_id} not found")
-    tickets = store.all_customer_tickets(customer_id)
+    merged_into = customer.get("merged_into")
+    erased, profiles = ([customer], [customer]) if merged_into else _with_merged_customers(store, customer)
+    ids = {c["id"] for c in erased}
+    tickets = [ticket for c in erased for ticket in store.all_customer_tickets(c["id"])]
     item_keys: list[dict[str, str]] = []
     raw_mails: set[str] = set()
     for ticket in tickets:
@@ -177,28 +193,58 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
                               [], None, extra=release)
         item_keys += store.partition(f"TICKET#{ticket['id']}") + store.partition(f"CONV#{ticket['conversation_id']}")
         raw_mails |= _delete_ticket_files(store, ticket)
-    quarantined = [record for address in _email_addresses(customer)
+    owned = [(identity, owner) for identity in _unique([i for c in profiles for i in c.get("identities") or []])
+             if (owner := store.customer_for_identity(identity["channel"], identity["address"])) in ids]
+    quarantined = [record for address in _email_addresses([identity for identity, _ in owned])
                    for record in email_intake_store().quarantined_from(address)]
     _delete_objects(sorted({key for record in quarantined for key in (record.get("s3_key"), record.get("raw_key"))
                             if _is_mail_key(key)}))
     item_keys += [{"pk": record["pk"], "sk": record["sk"]} for record in quarantined]
-    item_keys += store.partition(f"CUSTOMER#{customer_id}")
-    item_keys += [{"pk": f"IDENTITY#{i['channel']}#{i['address']}", "sk": "IDENTITY"}
-                  for i in customer.get("identities") or []]
+    leftovers = [item for c in erased for item in store.partition(f"CUSTOMER#{c['id']}")
+                 if item["sk"] != "ERASED" and not (merged_into and item["sk"] == "PROFILE")]
     at = iso(now())
-    store.mark_customer_erased(customer_id, at)  # first: while the profile goes, its tokens never pass as new visitors
+    if not merged_into:  # first: while the profiles go, their tokens never pass as new visitors
+        for c in erased:
+            store.mark_customer_erased(c["id"], at)
     store.delete_keys(item_keys)
+    identities_deleted = sum(store.delete_identity(identity["channel"], identity["address"], owner)
+                             for identity, owner in owned)
+    store.delete_keys(sorted(leftovers, key=lambda item: item["sk"] == "PROFILE"))  # profiles last: a retry finds them
+    if merged_into:
+        store.retire_merged_customer(customer, at)
+    counts = {"tickets": len(tickets), "items": len(item_keys) + identities_deleted + len(leftovers),
+              "raw_mails": len(raw_mails), "quarantined_mails": len(quarantined)}
     store.record([], {"id": uuid.uuid4().hex, "at": at, "actor": actor, "action": "customer_erased",
-                      "customer_id": customer_id, "tickets": len(tickets), "items": len(item_keys),
-                      "raw_mails": len(raw_mails), "quarantined_mails": len(quarantined)})
-    return {"customer_id": customer_id, "tickets_deleted": len(tickets), "items_deleted": len(item_keys),
-            "raw_mails_deleted": len(raw_mails), "quarantined_mails_deleted": len(quarantined)}
+                      "customer_id": customer_id, **counts,
+                      **({"merged_into": merged_into} if merged_into else {"merged_customers": len(erased) - 1})})
+    result = {"customer_id": customer_id, **{f"{name}_deleted": count for name, count in counts.items()}}
+    if merged_into:
+        return {**result, "merged_into": merged_into,
+                "message": f"customer {customer_id} was merged into {merged_into}: its tickets, identities and mail "
+                           f"are {merged_into}'s now and were kept; only its leftover record was erased. "
+                           f"Erase {merged_into} to erase them."}
+    return {**result, "merged_customers_erased": len(erased) - 1}
 
 
-def _email_addresses(customer: dict[str, Any]) -> list[str]:
-    """The customer's email identities (the addresses their mail came from), lower-case."""
-    return sorted({i["address"].lower() for i in customer.get("identities") or []
-                   if i.get("channel") == "email" and i.get("address")})
+def _with_merged_customers(store: Any, customer: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(the customer and every customer merged into it, directly or through another; every profile its merges
+    name, including a merge not finished, whose identities may point to it already)."""
+    profiles = {customer["id"]: customer}
+    pending = list(customer.get("merged_ids") or [])
+    while pending:
+        merged_id = pending.pop()
+        if merged_id not in profiles and (profile := store.get_customer(merged_id)) is not None:
+            profiles[merged_id] = profile
+            pending += profile.get("merged_ids") or []
+    ids = {customer["id"]}
+    while more := {i for i, p in profiles.items() if i not in ids and p.get("merged_into") in ids}:
+        ids |= more
+    return [p for i, p in profiles.items() if i in ids], list(profiles.values())
+
+
+def _email_addresses(identities: list[dict[str, str]]) -> list[str]:
+    """The addresses of the email identities among identities (where a customer's mail came from), lower-case."""
+    return sorted({i["address"].lower() for i in identities if i.get("channel") == "email" and i.get("address")})
 
 
 def _is_mail_key(key: Any) -> bool:

@@ -154,6 +154,31 @@ class TicketStore:
                              UpdateExpression="ADD merged_ids :ids",
                              ExpressionAttributeValues={":ids": {"SS": sorted(set(merged_ids))}})
 
+    def retire_merged_customer(self, customer: dict[str, Any], at: str) -> None:
+        """Cut the profile of a customer merged into another down to what its id still needs: where it was
+        merged (its visitor tokens and links lead there) and when its leftover was erased. No personal data stays.
+        ConflictError unless it is still merged into the same customer."""
+        stub = {"id": customer["id"], "merged_into": customer["merged_into"], "merged_at": customer.get("merged_at"),
+                "erased_at": at}
+        try:
+            self._db.put_item(TableName=self._table,
+                              Item=to_item({**keys.customer(customer["id"]), "kind": "customer", **stub}),
+                              ConditionExpression="merged_into = :into",
+                              ExpressionAttributeValues={":into": value(customer["merged_into"])})
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise ConflictError(f"customer {customer['id']} changed while it was erased; try again") from None
+
+    def delete_identity(self, channel: str, address: str, customer_id: str) -> bool:
+        """Delete an identity if it still points to customer_id (conditional delete); False when it points to
+        someone else or is gone."""
+        try:
+            self._db.delete_item(TableName=self._table, Key=to_item(keys.identity(channel, address)),
+                                 ConditionExpression="customer_id = :c",
+                                 ExpressionAttributeValues={":c": value(customer_id)})
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def set_conversation_customer(self, conversation_id: str, customer_id: str) -> None:
         """Give a conversation to another customer (merge)."""
         self._db.update_item(TableName=self._table, Key=to_item(keys.conversation(conversation_id)),
