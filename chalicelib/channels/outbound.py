@@ -1,13 +1,16 @@
 """Sending a reply on a messaging channel: one interface over every provider's send API.
 
-`build_send_request` turns (channel, to, text, config) into the provider's
-HTTP request; `parse_send_response` reads the provider's answer into a
-SendResult (its message id, or an error a person can act on); `send` applies
+`build_send_request` turns (channel, to, text or media, config) into the
+provider's HTTP request; `parse_send_response` reads the provider's answer into
+a SendResult (its message id, or an error a person can act on); `send` applies
 the retry policy (429, 5xx and network errors are retried with exponential
 backoff and full jitter, honouring Retry-After) around an injectable sender
 and sleep; `deliver` does all three for one provider message. A reply longer
 than the channel allows is split on paragraph, sentence or word boundaries
-(`split_text`), and `deliver_reply` sends its parts in order.
+(`split_text`); files go as the provider's own media messages where the
+channel takes their type and size (`native_media` says which, and how they
+are grouped), and `deliver_reply` sends the text parts, then the media parts,
+in order.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -32,7 +36,7 @@ __all__ = [
     "ChannelConfig", "HttpRequest", "HttpResponse", "SendResult", "SendOutcome", "SENDABLE_CHANNELS",
     "build_send_request", "parse_send_response", "should_retry", "backoff_seconds", "parse_retry_after",
     "send", "deliver", "simulated_response", "graph_url", "json_body", "error_text", "split_text", "text_length",
-    "deliver_reply", "ReplyResult", "MAX_TEXT_LENGTH",
+    "deliver_reply", "ReplyResult", "MAX_TEXT_LENGTH", "OutboundFile", "Media", "native_media", "MEDIA_METHODS",
 ]
 
 SENDABLE_CHANNELS = ("whatsapp", "messenger", "instagram", "telegram", "sms")
@@ -45,6 +49,51 @@ _BOUNDARIES = (
     re.compile(r"(?<=[.!?…。！？])[\"'”’»)\]]*\s+"),  # sentence
     re.compile(r"\s+"),  # word
 )
+
+MB = 1_000_000  # the providers state their limits in MB; counted in decimal to stay on the safe side of them
+# Which files each channel takes as its own media message, as the providers document it for media sent by URL:
+# (content types (None: any), the provider's media type, the most bytes it takes). The first rule a file's type
+# and size fit wins; a file no rule fits goes as a link in the text.
+_WHATSAPP_AUDIO = frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"})
+_MEDIA_RULES: dict[str, tuple[tuple[frozenset[str] | None, str, int], ...]] = {
+    "whatsapp": (  # Cloud API: image 5 MB, audio and video 16 MB, document (any other file) 100 MB
+        (frozenset({"image/jpeg", "image/png"}), "image", 5 * MB),
+        (_WHATSAPP_AUDIO, "audio", 16 * MB),
+        (frozenset({"video/mp4", "video/3gpp"}), "video", 16 * MB),
+        (None, "document", 100 * MB),
+    ),
+    "messenger": (  # Send API: images 8 MB by URL, other assets 25 MB; any file as "file"
+        (frozenset({"image/jpeg", "image/png", "image/gif"}), "image", 8 * MB),
+        (frozenset({"audio/mpeg", "audio/mp4", "audio/aac", "audio/wav", "audio/ogg"}), "audio", 25 * MB),
+        (frozenset({"video/mp4", "video/quicktime", "video/webm"}), "video", 25 * MB),
+        (None, "file", 25 * MB),
+    ),
+    "instagram": (  # Instagram messaging: png/jpeg 8 MB, video and aac/m4a/wav/mp4 audio 25 MB; no other files
+        (frozenset({"image/jpeg", "image/png"}), "image", 8 * MB),
+        (frozenset({"video/mp4", "video/ogg", "video/x-msvideo", "video/quicktime", "video/webm"}), "video", 25 * MB),
+        (frozenset({"audio/aac", "audio/mp4", "audio/x-m4a", "audio/wav", "audio/x-wav"}), "audio", 25 * MB),
+    ),
+    "telegram": (  # Bot API by URL: photos 5 MB, other files 20 MB; sendDocument by URL takes only GIF, PDF, ZIP
+        (frozenset({"image/jpeg", "image/png"}), "photo", 5 * MB),
+        (frozenset({"audio/mpeg", "audio/mp4", "audio/x-m4a"}), "audio", 20 * MB),
+        (frozenset({"video/mp4"}), "video", 20 * MB),
+        (frozenset({"image/gif", "application/pdf", "application/zip"}), "document", 20 * MB),
+    ),
+    "sms": (  # Twilio MMS: its supported and accepted types; 5 MB of media per message (TWILIO_MAX_* below)
+        (frozenset({
+            "image/jpeg", "image/png", "image/gif", "image/bmp", "audio/mpeg", "audio/mp4", "audio/aac",
+            "video/mp4", "video/mpeg", "video/quicktime", "text/csv", "text/vcard", "text/calendar",
+            "application/pdf", "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        }), "media", 5 * MB),
+    ),
+}
+TWILIO_MAX_MEDIA = 10  # MediaUrl values one Twilio message takes
+TWILIO_MAX_MEDIA_BYTES = 5 * MB  # and their size together
+# The Bot API method that sends each Telegram media type, and the parameter that carries the file.
+MEDIA_METHODS = {"photo": "sendPhoto", "document": "sendDocument", "audio": "sendAudio", "video": "sendVideo"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +116,24 @@ class ChannelConfig:
     twilio_messaging_service_sid: str = ""
     meta_app_secret: str = field(default="", repr=False)
     meta_verify_token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class OutboundFile:
+    """A file for a customer: the URL a provider fetches it from, its name, content type and size in bytes."""
+
+    url: str
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Media:
+    """One file as a provider media message carries it: the provider's media type for it, and the file."""
+
+    kind: str
+    file: OutboundFile
 
 
 @dataclass(frozen=True)
@@ -101,11 +168,18 @@ class SendOutcome:
 # --- building requests -----------------------------------------------------
 
 
-def build_send_request(channel: str, *, to: str, text: str, config: ChannelConfig) -> HttpRequest:
-    """The HTTP request that sends `text` to `to` on `channel` with the provider's send API."""
+def build_send_request(channel: str, *, to: str, text: str = "", config: ChannelConfig,
+                       media: Sequence[Media] = ()) -> HttpRequest:
+    """The HTTP request that sends `text`, or `media` (a provider media message), to `to` on `channel`.
+
+    A media message carries one file (Twilio: up to TWILIO_MAX_MEDIA, and no text); see native_media.
+    """
     if channel not in SENDABLE_CHANNELS:
         raise ValidationError(f"channel {channel!r} cannot send messages; use one of {', '.join(SENDABLE_CHANNELS)}")
-    _check_text(channel, text)
+    if media:
+        _check_media(channel, text, media)
+    else:
+        _check_text(channel, text)
     builder = {
         "whatsapp": _whatsapp_request,
         "messenger": _meta_request,
@@ -113,7 +187,21 @@ def build_send_request(channel: str, *, to: str, text: str, config: ChannelConfi
         "telegram": _telegram_request,
         "sms": _twilio_request,
     }[channel]
-    return builder(channel, str(to or "").strip(), text, config)
+    return builder(channel, str(to or "").strip(), text, tuple(media), config)
+
+
+def _check_media(channel: str, text: str, media: Sequence[Media]) -> None:
+    kinds = {kind for _, kind, _ in _MEDIA_RULES[channel]}
+    most = TWILIO_MAX_MEDIA if channel == "sms" else 1
+    if text:
+        raise ValidationError("a media message carries no text here; send the text as its own message")
+    if len(media) > most:
+        raise ValidationError(f"a {channel} media message carries at most {most} file(s), got {len(media)}")
+    for item in media:
+        if item.kind not in kinds:
+            raise ValidationError(f"{channel} has no media type {item.kind!r}; use one of {', '.join(sorted(kinds))}")
+        if not re.match(r"^https?://", item.file.url or ""):
+            raise ValidationError(f"{item.file.filename} has no http(s) URL the provider could fetch it from")
 
 
 def _check_text(channel: str, text: str) -> None:
@@ -143,7 +231,8 @@ def graph_url(config: ChannelConfig, path: str) -> str:
     return f"{config.graph_api_base.rstrip('/')}/v{version}/{path}"
 
 
-def _whatsapp_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
+def _whatsapp_request(channel: str, to: str, text: str, media: tuple[Media, ...], config: ChannelConfig
+                      ) -> HttpRequest:
     number_id = _require(config.whatsapp_phone_number_id, "whatsapp_phone_number_id", channel)
     token = _require(config.whatsapp_access_token, "whatsapp_access_token", channel)
     phone = to_e164(to)
@@ -151,11 +240,21 @@ def _whatsapp_request(channel: str, to: str, text: str, config: ChannelConfig) -
         raise ValidationError(
             f"{to!r} is not a phone number; WhatsApp needs one in international form, e.g. +15551234567"
         )
-    payload = {"messaging_product": "whatsapp", "to": phone.lstrip("+"), "type": "text", "text": {"body": text}}
+    payload = {"messaging_product": "whatsapp", "to": phone.lstrip("+"), **_whatsapp_content(text, media)}
     return _json_request(graph_url(config, f"{number_id}/messages"), payload, {"Authorization": f"Bearer {token}"})
 
 
-def _meta_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
+def _whatsapp_content(text: str, media: tuple[Media, ...]) -> dict[str, Any]:
+    """A text message, or a media message by link (a document with its file name)."""
+    if not media:
+        return {"type": "text", "text": {"body": text}}
+    (item,) = media
+    content = {"link": item.file.url, **({"filename": item.file.filename} if item.kind == "document" else {})}
+    return {"type": item.kind, item.kind: content}
+
+
+def _meta_request(channel: str, to: str, text: str, media: tuple[Media, ...], config: ChannelConfig
+                  ) -> HttpRequest:
     if channel == "instagram":
         token = config.instagram_access_token or config.messenger_page_access_token
         token = _require(token, "instagram_access_token", channel)
@@ -163,26 +262,44 @@ def _meta_request(channel: str, to: str, text: str, config: ChannelConfig) -> Ht
         token = _require(config.messenger_page_access_token, "messenger_page_access_token", channel)
     if not to:
         raise ValidationError(f"a {channel} reply needs the customer's scoped id (PSID/IGSID) as recipient")
-    payload = {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": {"text": text}}
+    if media:  # an attachment by URL, fetched for this message only (not saved as a reusable asset)
+        (item,) = media
+        message: dict[str, Any] = {"attachment": {"type": item.kind,
+                                                  "payload": {"url": item.file.url, "is_reusable": False}}}
+    else:
+        message = {"text": text}
+    payload = {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": message}
     return _json_request(graph_url(config, "me/messages"), payload, {"Authorization": f"Bearer {token}"})
 
 
-def _telegram_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
+def _telegram_request(channel: str, to: str, text: str, media: tuple[Media, ...], config: ChannelConfig
+                      ) -> HttpRequest:
     token = _require(config.telegram_bot_token, "telegram_bot_token", channel)
     if not to:
         raise ValidationError("a telegram reply needs the chat id as recipient")
     chat_id: int | str = int(to) if to.lstrip("-").isdigit() else to
-    url = f"{config.telegram_api_base.rstrip('/')}/bot{token}/sendMessage"
-    return _json_request(url, {"chat_id": chat_id, "text": text})
+    base = f"{config.telegram_api_base.rstrip('/')}/bot{token}"
+    if not media:
+        return _json_request(f"{base}/sendMessage", {"chat_id": chat_id, "text": text})
+    (item,) = media  # the file by URL; a photo shows as it is, other files are captioned with their name
+    payload: dict[str, Any] = {"chat_id": chat_id, item.kind: item.file.url}
+    if item.kind != "photo":
+        payload["caption"] = item.file.filename
+    return _json_request(f"{base}/{MEDIA_METHODS[item.kind]}", payload)
 
 
-def _twilio_request(channel: str, to: str, text: str, config: ChannelConfig) -> HttpRequest:
+def _twilio_request(channel: str, to: str, text: str, media: tuple[Media, ...], config: ChannelConfig
+                    ) -> HttpRequest:
     sid = _require(config.twilio_account_sid, "twilio_account_sid", channel)
     token = _require(config.twilio_auth_token, "twilio_auth_token", channel)
     phone = to_e164(to)
     if not phone:
         raise ValidationError(f"{to!r} is not a phone number; SMS needs one in international form, e.g. +15551234567")
-    form = {"To": phone, "Body": text}
+    form: dict[str, Any] = {"To": phone}
+    if text:
+        form["Body"] = text
+    if media:  # an MMS: one MediaUrl parameter per file
+        form["MediaUrl"] = [item.file.url for item in media]
     if config.twilio_messaging_service_sid:
         form["MessagingServiceSid"] = config.twilio_messaging_service_sid
     else:
@@ -190,7 +307,50 @@ def _twilio_request(channel: str, to: str, text: str, config: ChannelConfig) -> 
     credentials = base64.b64encode(f"{sid}:{token}".encode("utf-8")).decode("ascii")
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {credentials}"}
     url = f"{config.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
-    return HttpRequest("POST", url, headers, urlencode(form).encode("utf-8"))
+    return HttpRequest("POST", url, headers, urlencode(form, doseq=True).encode("utf-8"))
+
+
+# --- files -----------------------------------------------------------------
+
+
+def native_media(channel: str, files: Sequence[OutboundFile]) -> tuple[list[tuple[Media, ...]], list[OutboundFile]]:
+    """Which of `files` go as `channel`'s own media messages, and which it cannot take (they go as links).
+
+    Returns the media messages in the files' order (each a tuple of what one provider message carries: one
+    file, or on SMS as many as fit in one Twilio message) and the files left over. Only the file's content
+    type and size decide, so every try of a reply plans the same messages.
+    """
+    if channel not in SENDABLE_CHANNELS:
+        raise ValidationError(f"channel {channel!r} cannot send messages; use one of {', '.join(SENDABLE_CHANNELS)}")
+    messages: list[tuple[Media, ...]] = []
+    left: list[OutboundFile] = []
+    group: list[Media] = []
+    for item in files:
+        kind = _media_kind(channel, item)
+        if kind is None:
+            left.append(item)
+        elif channel != "sms":
+            messages.append((Media(kind, item),))
+        else:
+            if group and (len(group) == TWILIO_MAX_MEDIA
+                          or sum(m.file.size for m in group) + item.size > TWILIO_MAX_MEDIA_BYTES):
+                messages.append(tuple(group))
+                group = []
+            group.append(Media(kind, item))
+    if group:
+        messages.append(tuple(group))
+    return messages, left
+
+
+def _media_kind(channel: str, item: OutboundFile) -> str | None:
+    """The provider's media type for a file, or None when the channel cannot take it (or its size is unknown)."""
+    content_type = (item.content_type or "").split(";")[0].strip().lower()
+    if not item.url or isinstance(item.size, bool) or not isinstance(item.size, int) or item.size < 1:
+        return None
+    for types, kind, most in _MEDIA_RULES[channel]:
+        if (types is None or content_type in types) and item.size <= most:
+            return kind
+    return None
 
 
 # --- long replies ----------------------------------------------------------
@@ -403,15 +563,16 @@ def deliver(
     channel: str,
     *,
     to: str,
-    text: str,
+    text: str = "",
     config: ChannelConfig,
     sender: Sender,
+    media: Sequence[Media] = (),
     max_attempts: int = 4,
     sleep: Callable[[float], None] = time.sleep,
     rand: Callable[[], float] = random.random,
 ) -> SendResult:
-    """Build, send (with retries) and read the answer: the whole outbound path for one reply."""
-    request = build_send_request(channel, to=to, text=text, config=config)
+    """Build, send (with retries) and read the answer: the whole outbound path for one provider message."""
+    request = build_send_request(channel, to=to, text=text, config=config, media=media)
     outcome = send(request, sender, max_attempts=max_attempts, sleep=sleep, rand=rand)
     if outcome.response is None:
         return SendResult(None, outcome.error or "the provider could not be reached")
@@ -442,13 +603,15 @@ def deliver_reply(
     text: str,
     config: ChannelConfig,
     sender: Sender,
+    media: Sequence[Sequence[Media]] = (),
     sent: list[str] | tuple[str, ...] = (),
     on_sent: Callable[[int, str], None] | None = None,
     max_attempts: int = 4,
     sleep: Callable[[float], None] = time.sleep,
     rand: Callable[[], float] = random.random,
 ) -> ReplyResult:
-    """Send a reply as as many provider messages as the channel's length limit needs, in order.
+    """Send a reply as as many provider messages as it needs, in order: the text in parts that fit the
+    channel's length limit, then one media message for each entry of `media` (see native_media).
 
     `sent` holds the ids of parts a previous try sent (they are not sent again); `on_sent(index, id)`
     is called after each part but the last, so a later try can resume after it. Stops at the first
@@ -456,10 +619,13 @@ def deliver_reply(
     """
     if channel not in SENDABLE_CHANNELS:
         raise ValidationError(f"channel {channel!r} cannot send messages; use one of {', '.join(SENDABLE_CHANNELS)}")
-    parts = split_text(text, MAX_TEXT_LENGTH[channel])
+    texts = split_text(text, MAX_TEXT_LENGTH[channel]) if text.strip() or not media else []
+    parts: list[tuple[str, tuple[Media, ...]]] = [(part, ()) for part in texts]
+    parts += [("", tuple(group)) for group in media]
     ids = list(sent)
     for index in range(len(ids), len(parts)):
-        result = deliver(channel, to=to, text=parts[index], config=config, sender=sender,
+        part_text, part_media = parts[index]
+        result = deliver(channel, to=to, text=part_text, media=part_media, config=config, sender=sender,
                          max_attempts=max_attempts, sleep=sleep, rand=rand)
         if not result.ok:
             where = f"part {index + 1} of {len(parts)}: " if len(parts) > 1 else ""
@@ -472,18 +638,19 @@ def deliver_reply(
 
 # --- local stand-in --------------------------------------------------------
 
+_TELEGRAM_SEND = re.compile(r"/send(?:Message|Photo|Document|Audio|Video)$")
+
+
 
 def simulated_response(request: HttpRequest) -> HttpResponse:
     """A provider-shaped success answer for a request, for the local outbox (no network)."""
     token = uuid.uuid4().hex[:16]
     payload = json_body(request.body) if request.body.startswith(b"{") else {}
-    if "/sendMessage" in request.url:
-        result = {
-            "message_id": int(token[:8], 16),
-            "chat": {"id": payload.get("chat_id")},
-            "date": int(time.time()),
-            "text": payload.get("text"),
-        }
+    if _TELEGRAM_SEND.search(request.url):
+        result = {"message_id": int(token[:8], 16), "chat": {"id": payload.get("chat_id")}, "date": int(time.time())}
+        for name in ("text", "caption"):
+            if payload.get(name):
+                result[name] = payload[name]
         return _json_response(200, {"ok": True, "result": result})
     if "/Messages.json" in request.url:
         return _json_response(201, {"sid": f"SM{token}{token}", "status": "queued"})

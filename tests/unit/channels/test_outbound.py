@@ -457,3 +457,181 @@ def test_a_part_the_provider_refuses_stops_the_reply_and_says_which():
 
     assert not result.ok and len(sender.requests) == 2 and len(result.provider_message_ids) == 1
     assert result.error.startswith(f"part 2 of {result.parts}: HTTP 400") and "Message too long" in result.error
+
+
+# --- files as the providers' own media messages ------------------------------
+
+
+def a_file(name="photo.png", content_type="image/png", size=120_000, url=None):
+    return outbound.OutboundFile(url=url or f"https://help.example.com/api/files/7/0123456789abcdef-{name}?sig=1",
+                                 filename=name, content_type=content_type, size=size)
+
+
+def media(kind, file):
+    return (outbound.Media(kind, file),)
+
+
+@pytest.mark.parametrize("kind, file, content", [
+    ("image", a_file(), {"link": a_file().url}),
+    ("document", a_file("manual.pdf", "application/pdf"), {"link": a_file("manual.pdf").url, "filename": "manual.pdf"}),
+    ("audio", a_file("hold.mp3", "audio/mpeg"), {"link": a_file("hold.mp3").url}),
+    ("video", a_file("howto.mp4", "video/mp4"), {"link": a_file("howto.mp4").url}),
+])
+def test_whatsapp_media_message_is_sent_by_link_as_the_cloud_api_documents(kind, file, content):
+    request = build_send_request("whatsapp", to="+16505551234", config=CONFIG, media=media(kind, file))
+
+    assert (request.method, request.url) == ("POST", "https://graph.facebook.com/v21.0/106540352242922/messages")
+    assert request.headers["Authorization"] == "Bearer EAAwa-token"
+    assert json_body(request) == {"messaging_product": "whatsapp", "to": "16505551234", "type": kind, kind: content}
+
+
+@pytest.mark.parametrize("channel, kind", [("messenger", "image"), ("messenger", "file"), ("instagram", "video")])
+def test_messenger_and_instagram_media_is_an_attachment_by_url_that_is_not_kept_for_reuse(channel, kind):
+    file = a_file()
+
+    request = build_send_request(channel, to="5678901234567890", config=CONFIG, media=media(kind, file))
+
+    assert request.url == "https://graph.facebook.com/v21.0/me/messages"
+    assert json_body(request) == {"recipient": {"id": "5678901234567890"}, "messaging_type": "RESPONSE",
+                                  "message": {"attachment": {"type": kind,
+                                                             "payload": {"url": file.url, "is_reusable": False}}}}
+
+
+@pytest.mark.parametrize("kind, method, file, extra", [
+    ("photo", "sendPhoto", a_file(), {}),
+    ("document", "sendDocument", a_file("manual.pdf", "application/pdf"), {"caption": "manual.pdf"}),
+    ("audio", "sendAudio", a_file("hold.mp3", "audio/mpeg"), {"caption": "hold.mp3"}),
+    ("video", "sendVideo", a_file("howto.mp4", "video/mp4"), {"caption": "howto.mp4"}),
+])
+def test_telegram_media_is_sent_with_the_url_as_the_file(kind, method, file, extra):
+    request = build_send_request("telegram", to="-100123456", config=CONFIG, media=media(kind, file))
+
+    assert request.url == f"https://api.telegram.org/bot123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11/{method}"
+    assert json_body(request) == {"chat_id": -100123456, kind: file.url, **extra}
+
+
+def test_twilio_mms_names_each_file_in_a_media_url_parameter_and_has_no_body():
+    first, second = a_file("a.png"), a_file("b.pdf", "application/pdf")
+
+    request = build_send_request("sms", to="+14158675309", config=CONFIG,
+                                 media=(outbound.Media("media", first), outbound.Media("media", second)))
+
+    assert request.url == "https://api.twilio.com/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages.json"
+    assert parse_qs(request.body.decode()) == {"To": ["+14158675309"], "From": ["+14155552671"],
+                                               "MediaUrl": [first.url, second.url]}
+
+
+@pytest.mark.parametrize("channel, items, text, message_part", [
+    ("whatsapp", [("sticker", a_file())], "", "no media type 'sticker'"),
+    ("instagram", [("file", a_file())], "", "no media type 'file'"),
+    ("telegram", [("photo", a_file()), ("photo", a_file())], "", "at most 1 file"),
+    ("sms", [("media", a_file())] * 11, "", "at most 10 file"),
+    ("messenger", [("image", a_file(url="file:///etc/passwd"))], "", "http(s) URL"),
+    ("whatsapp", [("image", a_file())], "caption", "no text"),
+])
+def test_a_media_message_that_cannot_be_built_says_why(channel, items, text, message_part):
+    with pytest.raises(ValidationError) as raised:
+        build_send_request(channel, to="+14158675309", text=text, config=CONFIG,
+                           media=[outbound.Media(kind, file) for kind, file in items])
+
+    assert message_part in raised.value.message
+
+
+@pytest.mark.parametrize("channel, file, kind", [
+    ("whatsapp", a_file(), "image"),
+    ("whatsapp", a_file(size=5_100_000), "document"),  # over the 5 MB of an image: still the file, as a document
+    ("whatsapp", a_file("anim.gif", "image/gif"), "document"),
+    ("whatsapp", a_file("data.zip", "application/zip"), "document"),
+    ("whatsapp", a_file("hold.mp3", "audio/mpeg"), "audio"),
+    ("whatsapp", a_file("howto.mp4", "video/mp4"), "video"),
+    ("messenger", a_file("anim.gif", "image/gif"), "image"),
+    ("messenger", a_file("manual.pdf", "application/pdf"), "file"),
+    ("instagram", a_file("shot.jpg", "image/jpeg"), "image"),
+    ("instagram", a_file("howto.mp4", "video/mp4"), "video"),
+    ("instagram", a_file("manual.pdf", "application/pdf"), None),  # Instagram takes no documents
+    ("instagram", a_file("hold.mp3", "audio/mpeg"), None),  # nor MP3
+    ("telegram", a_file(), "photo"),
+    ("telegram", a_file(size=5_100_000), None),  # photos by URL: 5 MB; sendDocument by URL takes no PNG
+    ("telegram", a_file("manual.pdf", "application/pdf"), "document"),
+    ("telegram", a_file("data.zip", "application/zip"), "document"),
+    ("telegram", a_file("items.csv", "text/csv"), None),  # sendDocument by URL: GIF, PDF and ZIP only
+    ("telegram", a_file("hold.mp3", "audio/mpeg"), "audio"),
+    ("sms", a_file("manual.pdf", "application/pdf"), "media"),
+    ("sms", a_file("data.zip", "application/zip"), None),
+    ("sms", a_file("sticker.webp", "image/webp"), None),
+    ("whatsapp", outbound.OutboundFile(url="", filename="x.png", content_type="image/png", size=1), None),  # no link
+    ("whatsapp", a_file(size=0), None),  # size not known
+])
+def test_a_file_goes_as_the_channels_own_media_only_where_its_type_and_size_fit(channel, file, kind):
+    messages, left = outbound.native_media(channel, [file])
+
+    assert (messages, left) == (([media(kind, file)], []) if kind else ([], [file]))
+
+
+def test_sms_files_share_mms_messages_of_at_most_5_mb_and_10_files():
+    big = [a_file(f"scan{n}.jpg", "image/jpeg", size=2_000_000) for n in range(3)]
+    small = [a_file(f"s{n}.png", size=1_000) for n in range(11)]
+
+    messages, left = outbound.native_media("sms", [*big, *small])
+
+    assert [[m.file for m in message] for message in messages] == [big[:2], [big[2], *small[:9]], small[9:]]
+    assert left == []
+
+
+def test_files_keep_their_order_and_those_the_channel_cannot_take_are_left():
+    pdf, csv, photo = a_file("manual.pdf", "application/pdf"), a_file("items.csv", "text/csv"), a_file()
+
+    messages, left = outbound.native_media("telegram", [pdf, csv, photo])
+
+    assert messages == [media("document", pdf), media("photo", photo)] and left == [csv]
+
+
+def test_a_reply_with_files_sends_the_text_then_one_media_message_per_file():
+    sender, progress = recording_provider(), []
+    pdf, photo = a_file("manual.pdf", "application/pdf"), a_file()
+    text = "\n\n".join(paragraph(30) for _ in range(3))
+
+    result = outbound.deliver_reply("whatsapp", to="+16505551234", text=text, config=CONFIG, sender=sender,
+                                    media=[media("document", pdf), media("image", photo)],
+                                    on_sent=lambda index, provider_id: progress.append((index, provider_id)))
+
+    sent = [json_body(request) for request in sender.requests]
+    texts = outbound.split_text(text, 4096)
+    assert [body["type"] for body in sent] == ["text"] * len(texts) + ["document", "image"]
+    assert [body["text"]["body"] for body in sent[:len(texts)]] == texts
+    assert (sent[-2]["document"]["link"], sent[-1]["image"]["link"]) == (pdf.url, photo.url)
+    assert result.ok and result.parts == len(sent) == len(result.provider_message_ids)
+    assert progress == list(enumerate(result.provider_message_ids))[:-1]
+
+
+def test_a_retry_resumes_with_the_files_not_sent_yet():
+    sender = recording_provider()
+    pdf, zipped = a_file("manual.pdf", "application/pdf"), a_file("data.zip", "application/zip")
+
+    result = outbound.deliver_reply("telegram", to="42", text="See the files.", config=CONFIG, sender=sender,
+                                    media=[media("document", pdf), media("document", zipped)],
+                                    sent=["42:1", "42:2"])
+
+    assert [request.url.rsplit("/", 1)[1] for request in sender.requests] == ["sendDocument"]
+    assert json_body(sender.requests[0])["document"] == zipped.url
+    assert result.ok and result.provider_message_ids[:2] == ["42:1", "42:2"] and len(result.provider_message_ids) == 3
+
+
+def test_a_file_the_provider_refuses_fails_the_reply_and_says_which_part():
+    sender = recording_provider(refuse_call=2)
+
+    result = outbound.deliver_reply("messenger", to="1", text="Here it is.", config=CONFIG, sender=sender,
+                                    media=[media("file", a_file("manual.pdf", "application/pdf"))],
+                                    sleep=lambda s: None)
+
+    assert not result.ok and len(result.provider_message_ids) == 1 and result.error.startswith("part 2 of 2: HTTP 400")
+
+
+@pytest.mark.parametrize("channel, kind, to", [
+    ("whatsapp", "image", "+16505551234"), ("messenger", "file", "1"), ("instagram", "image", "2"),
+    ("telegram", "photo", "-100123"), ("telegram", "document", "5"), ("sms", "media", "+14158675309"),
+])
+def test_simulated_provider_answers_media_messages_like_text(channel, kind, to):
+    sender = RecordingSender(respond=outbound.simulated_response)
+
+    assert outbound.deliver(channel, to=to, media=media(kind, a_file()), config=CONFIG, sender=sender).ok
