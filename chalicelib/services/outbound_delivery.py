@@ -7,10 +7,13 @@ The DeliveryQueue receives the bus's MessageAdded events for public agent messag
   templates below and the message's files attached, sent with SES ``SendRawEmail``;
 * whatsapp, messenger, instagram, telegram, sms: the provider's send API through
   ``channels.outbound.deliver_reply`` (retries with backoff on 429/5xx) and the sender bootstrap chose
-  (HTTPS in AWS, the local outbox on the local stack); files go as signed links under the text.
+  (HTTPS in AWS, the local outbox on the local stack). Files go as the provider's own media messages
+  (an image, a document...) by a signed link to the file, after the text; a file the channel cannot take
+  (its type or size, see ``channels.outbound.native_media``) goes as that link under the text instead.
 
-A reply longer than the channel allows goes out as several provider messages, in order; each part's id
-is kept as it is sent, so a retry resumes after the parts that went out. Every provider message id has a
+A reply goes out as several provider messages when it needs them, in order: its text in as many parts as
+the channel's length limit needs, then one media message per file (on SMS, one MMS for up to ten). Each
+part's id is kept as it is sent, so a retry resumes after the parts that went out. Every provider message id has a
 sent marker, written as its part goes out, so delivery receipts (services.channel_inbound.apply_status)
 find the message; a receipt for an early part that comes before the last part went out is held on the
 message and becomes its state when the reply is marked sent; one that comes before the send is recorded
@@ -26,7 +29,8 @@ from typing import Any
 
 from chalicelib.channels.email import compose_reply
 from chalicelib.channels.email.html import text_to_html
-from chalicelib.channels.outbound import SENDABLE_CHANNELS, ChannelConfig, deliver_reply
+from chalicelib.channels.outbound import (SENDABLE_CHANNELS, ChannelConfig, Media, OutboundFile, deliver_reply,
+                                          native_media)
 from chalicelib.clock import iso, now
 from chalicelib.domain import events as ev
 from chalicelib.domain.placeholders import render
@@ -209,7 +213,8 @@ def _send_message(store: Any, channel: str, customer: dict[str, Any], message: d
     def part_sent(index: int, provider_id: str) -> None:
         store.record_part_sent(channel, conversation_id, message["seq"], index, provider_id)
 
-    result = deliver_reply(channel, to=customer_address(customer, channel), text=_with_links(message),
+    text, media = _text_and_media(channel, message)
+    result = deliver_reply(channel, to=customer_address(customer, channel), text=text, media=media,
                            config=channel_config(), sender=channel_sender(),
                            sent=message.get("provider_message_ids") or (), on_sent=part_sent)
     if not result.ok:
@@ -217,8 +222,13 @@ def _send_message(store: Any, channel: str, customer: dict[str, Any], message: d
     return result.provider_message_ids
 
 
-def _with_links(message: dict[str, Any]) -> str:
-    """The reply's text, followed by a link to each attached file (messaging channels carry no files here)."""
-    links = [f"{a['filename']}: {link}" if (link := customer_link(a)) else a["filename"]
-             for a in message.get("attachments") or []]
-    return "\n\n".join([message.get("body", ""), "\n".join(links)]) if links else message.get("body", "")
+def _text_and_media(channel: str, message: dict[str, Any]) -> tuple[str, list[tuple[Media, ...]]]:
+    """The reply's text and its media messages: the files the channel takes go as media, by their signed link;
+    the text ends with a line per other file (its link, or its name alone when Parley has no public URL)."""
+    files = [OutboundFile(url=customer_link(a) or "", filename=a["filename"], content_type=a.get("content_type") or "",
+                          size=a.get("size") or 0) for a in message.get("attachments") or []]
+    media, left = native_media(channel, [f for f in files if f.url])
+    linked = set(left)
+    lines = [f"{f.filename}: {f.url}" if f.url else f.filename for f in files if not f.url or f in linked]
+    body = message.get("body", "")
+    return ("\n\n".join([body, "\n".join(lines)]) if lines else body), media

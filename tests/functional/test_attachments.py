@@ -1,7 +1,9 @@
 """Agents attach files to replies and notes: pre-signed uploads, checks, the thread, email and messaging delivery."""
 from __future__ import annotations
 
+import base64
 import json
+import uuid
 from email import policy
 from email.parser import BytesParser
 from urllib.parse import urlsplit
@@ -13,15 +15,20 @@ from tests.ws_client import Chat, is_message, is_type
 from tests.functional.channel_helpers import (
     outbox,
     post_meta,
+    post_telegram,
     send_mail,
+    telegram_text,
     ticket,
     unique,
     unique_phone,
     wait_for_ticket,
+    whatsapp_status,
     whatsapp_text,
 )
 
 PDF = b"%PDF-1.4\n% a tiny invoice\n" + b"0" * 2000
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==")
+CSV = b"sku,qty\nA1,2\n"
 
 
 def _chat_ticket(stack, visitor, text="My invoice is wrong") -> int:
@@ -164,28 +171,81 @@ def test_an_emailed_reply_carries_its_files_as_mime_attachments(stack):
     assert "Please see the file." in mail.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_a_whatsapp_reply_links_its_files_and_the_link_needs_its_signature(stack):
+def _sent_to(stack, channel: str, recipient: str, count: int) -> list[dict]:
+    """The local outbox's `count` newest messages on channel to recipient, once that many are there."""
+    def found() -> list[dict] | None:
+        items = [m for m in outbox(stack, channel) if m["recipient"] == recipient]
+        return items if len(items) >= count else None
+
+    return wait_for(found, timeout=30, interval=0.3, message=f"{count} {channel} message(s) to {recipient}")
+
+
+def _sent_message(stack, ticket_id: int, message_id: str, **expected) -> dict:
+    def matches() -> dict | None:
+        found = next((m for m in ticket(stack, ticket_id)["messages"] if m["id"] == message_id), None)
+        return found if found and all(found.get(k) == v for k, v in expected.items()) else None
+
+    return wait_for(matches, timeout=30, interval=0.3, message=f"message {message_id} with {expected}")
+
+
+def test_a_whatsapp_reply_sends_its_image_as_a_whatsapp_image_after_the_text(stack):
     # given a customer wrote on WhatsApp
     phone = unique_phone()
-    assert post_meta(stack, "whatsapp", whatsapp_text(phone, "Can you send the manual?")).status_code == 200
+    assert post_meta(stack, "whatsapp", whatsapp_text(phone, "Which cable do I need?")).status_code == 200
     ticket_id = wait_for_ticket(stack, "phone", phone, channel="whatsapp")["ticket"]["id"]
 
-    # when an agent replies with a file
-    assert _send(stack, ticket_id, [_upload(stack, ticket_id, "manual.pdf")["id"]]).status_code == 201
+    # when an agent replies with a photo
+    photo = _upload(stack, ticket_id, "cable.png", content=PNG, content_type="image/png")
+    sent = _send(stack, ticket_id, [photo["id"]], body="This one.")
+    assert sent.status_code == 201, sent.text
 
-    # then the WhatsApp text ends with a link to the file that works without signing in
-    sent = wait_for(lambda: next((m for m in outbox(stack, "whatsapp") if m["recipient"] == phone), None),
-                    timeout=30, interval=0.3, message=f"the WhatsApp reply to {phone}")
-    text = json.loads(sent["request"]["body"])["text"]["body"]
-    assert text.startswith("Please see the file.\n\nmanual.pdf: ")
-    link = text.rsplit(": ", 1)[1]
-    assert link.startswith(f"{stack.url}/api/files/{ticket_id}/")
-    opened = requests.get(link, allow_redirects=False, timeout=10)
-    assert opened.status_code == 302
-    assert requests.get(opened.headers["Location"], timeout=30).content == PDF
+    # then WhatsApp gets the text as it was written, and the photo as an image message
+    entries = _sent_to(stack, "whatsapp", phone, 2)
+    [text] = [e for e in entries if "media" not in e]
+    [image] = [e for e in entries if "media" in e]
+    assert json.loads(text["request"]["body"])["text"] == {"body": "This one."}
+    assert image["media"] == [{"type": "image", "url": image["media"][0]["url"], "filename": "cable.png"}]
+    link = json.loads(image["request"]["body"])["image"]["link"]
+    assert link == image["media"][0]["url"] and link.startswith(f"{stack.url}/api/files/{ticket_id}/")
+
+    # and the link WhatsApp fetches serves the photo without signing in
+    assert requests.get(link, timeout=30).content == PNG
+
+    # and the reply shows both WhatsApp messages; WhatsApp's receipt for the image updates it
+    stored = _sent_message(stack, ticket_id, sent.json()["message"]["id"], delivery="sent")
+    assert len(stored["provider_message_ids"]) == 2
+    image_id = stored["provider_message_ids"][1]
+    assert post_meta(stack, "whatsapp", whatsapp_status(image_id, phone, "delivered")).status_code == 200
+    _sent_message(stack, ticket_id, sent.json()["message"]["id"], delivery="delivered")
+
+
+def test_a_telegram_reply_sends_a_pdf_as_a_document_and_a_file_telegram_cannot_fetch_as_a_link(stack):
+    # given a customer wrote on Telegram
+    chat = int(str(uuid.uuid4().int)[:9])
+    assert post_telegram(stack, telegram_text(chat, "Can you send the manual?")).status_code == 200
+    ticket_id = wait_for_ticket(stack, "telegram", str(chat), channel="telegram")["ticket"]["id"]
+
+    # when an agent replies with a PDF and a CSV (Telegram fetches only GIF, PDF and ZIP documents by URL)
+    manual = _upload(stack, ticket_id, "manual.pdf")
+    items = _upload(stack, ticket_id, "items.csv", content=CSV, content_type="text/csv")
+    assert _send(stack, ticket_id, [manual["id"], items["id"]]).status_code == 201
+
+    # then the text goes out as before, with the CSV's link under it, and the PDF as a Telegram document
+    entries = _sent_to(stack, "telegram", str(chat), 2)
+    [text] = [e for e in entries if "media" not in e]
+    [document] = [e for e in entries if "media" in e]
+    assert text["body"].startswith("Please see the file.\n\nitems.csv: ")
+    assert document["request"]["url"].endswith("/sendDocument") and "<token>" in document["request"]["url"]
+    assert document["media"][0]["type"] == "document" and document["media"][0]["filename"] == "manual.pdf"
+    assert json.loads(document["request"]["body"])["caption"] == "manual.pdf"
+
+    # and both links serve their file without signing in
+    assert requests.get(document["media"][0]["url"], timeout=30).content == PDF
+    csv_link = text["body"].rsplit(": ", 1)[1]
+    assert requests.get(csv_link, timeout=30).content.replace(b"\r\n", b"\n") == CSV
 
     # and a link with a changed signature or file name leads nowhere
-    path = urlsplit(link)
+    path = urlsplit(csv_link)
     forged = requests.get(f"{stack.url}{path.path}?{path.query[:-4]}0000", allow_redirects=False, timeout=10)
     assert forged.status_code == 403 and "not valid" in forged.json()["message"]
     renamed = requests.get(f"{stack.url}{path.path}x?{path.query}", allow_redirects=False, timeout=10)
