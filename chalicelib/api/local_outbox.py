@@ -2,7 +2,8 @@
 
 Emails are read back from moto's SES (``<moto>/moto-api/data.json`` keeps every raw mail sent);
 channel messages from the local outbox the local channel sender records into (store.local_outbox).
-Newest first, each with channel, recipient and body; emails also with subject, Message-ID and raw MIME.
+Newest first, each with channel, recipient and body; emails also with subject, Message-ID and raw MIME,
+channel media messages with their files (``media``: type, url, filename).
 """
 from __future__ import annotations
 

@@ -4,10 +4,12 @@ Agents attach files to replies and notes, customers (the widget, the SDKs) to th
 conversations. The browser uploads straight to S3 with a pre-signed POST form (no file passes through
 Lambda or API Gateway); a message then names the upload, which is checked again (it exists, its size and
 type are allowed, and a customer's was uploaded by that customer) and copied next to the ticket's other
-files. Customers get links to ``/api/files/...`` signed by Parley, which stay valid for LINK_DAYS days: in
-the text of messaging-channel replies, and as ``attachments[].url`` of public messages in the widget's and
-SDK's frames and REST answers. See docs/decisions/0007-agent-attachments-by-pre-signed-upload.md and
-docs/decisions/0009-customer-files-from-the-widget-and-sdks.md.
+files. Customers get links to ``/api/files/...`` signed by Parley, which stay valid for LINK_DAYS days: the
+providers fetch messaging-channel replies' files from them (or they are in the reply's text, for a file the
+channel cannot take), and they are ``attachments[].url`` of public messages in the widget's and SDK's frames
+and REST answers. See docs/decisions/0007-agent-attachments-by-pre-signed-upload.md,
+docs/decisions/0009-customer-files-from-the-widget-and-sdks.md and
+docs/decisions/0011-agent-files-as-native-channel-media.md.
 """
 from __future__ import annotations
 
