@@ -210,7 +210,7 @@ def ticket_attachment(ticket_id, folder, filename):
     return attachments.download(app.current_request, ticket_id=ticket_id, folder=folder, filename=filename)
 
 
-@app.route("/api/files/{folder}/{filename}", methods=["GET"])
+@app.route("/api/files/{folder}/{filename}", methods=["GET", "HEAD"])
 def shared_file(folder, filename):
     return attachments.shared_file(app.current_request, folder=folder, filename=filename)
 

@@ -7,7 +7,7 @@
   lists, so an agent cannot read arbitrary objects from the bucket. Files always download
   (Content-Disposition: attachment), so an HTML file never runs as a page.
 * ``GET /api/files/{folder}/{filename}?expires=&signature=`` is the link customers on messaging channels
-  get: signed by Parley, no sign-in.
+  get: signed by Parley, no sign-in (HEAD too, as providers check a media URL before fetching it).
 """
 from __future__ import annotations
 
@@ -71,9 +71,12 @@ def download(request: Any, principal: Principal, ticket_id: str, folder: str, fi
 
 @endpoint(auth=None)
 def shared_file(request: Any, folder: str, filename: str) -> Response:
-    """A file sent to a customer: 302 to it while the link's signature is right and it has not expired."""
+    """A file sent to a customer: 302 to it while the link's signature is right and it has not expired.
+
+    HEAD is answered too (to a URL signed for HEAD): Twilio checks a media URL with it before it sends."""
     from chalicelib.services.attachments import shared_file_url
 
     params = request.query_params or {}
-    url = shared_file_url(folder, filename, params.get("expires"), params.get("signature"))
+    url = shared_file_url(folder, filename, params.get("expires"), params.get("signature"),
+                          head=request.method == "HEAD")
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})

@@ -179,13 +179,21 @@ def customer_files(message: dict[str, Any]) -> list[dict[str, Any]]:
     return shown
 
 
-def shared_file_url(folder: str, name: str, expires: str | None, signature: str | None) -> str:
-    """Where a customer's signed link leads: a fresh pre-signed URL; 403 for a wrong or expired link."""
+def shared_file_url(folder: str, name: str, expires: str | None, signature: str | None, *,
+                    head: bool = False) -> str:
+    """Where a customer's signed link leads: a fresh pre-signed URL (for a HEAD request when head);
+    403 for a wrong or expired link."""
     key = f"{files.ATTACHMENT_PREFIX}{unquote(folder)}/{unquote(name)}"
     if not (expires or "").isdigit() or not hmac.compare_digest(_signature(key, int(expires)), signature or ""):
         raise ForbiddenError("this file link is not valid; ask support to send the file again")
     if int(expires) < now().timestamp():
         raise ForbiddenError("this file link has expired; ask support to send the file again")
+    if head:
+        from chalicelib.bootstrap import s3_signer
+        from chalicelib.config import settings
+
+        return s3_signer().generate_presigned_url("head_object", ExpiresIn=DOWNLOAD_SECONDS,
+                                                  Params={"Bucket": settings().attachments_bucket, "Key": key})
     return download_url(key)
 
 

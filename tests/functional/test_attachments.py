@@ -208,8 +208,11 @@ def test_a_whatsapp_reply_sends_its_image_as_a_whatsapp_image_after_the_text(sta
     link = json.loads(image["request"]["body"])["image"]["link"]
     assert link == image["media"][0]["url"] and link.startswith(f"{stack.url}/api/files/{ticket_id}/")
 
-    # and the link WhatsApp fetches serves the photo without signing in
+    # and the link WhatsApp fetches serves the photo without signing in (HEAD too, as Twilio checks first)
     assert requests.get(link, timeout=30).content == PNG
+    checked = requests.head(link, allow_redirects=True, timeout=30)
+    assert checked.status_code == 200 and int(checked.headers["Content-Length"]) == len(PNG)
+    assert requests.head(link.replace("signature=", "signature=0"), timeout=30).status_code == 403
 
     # and the reply shows both WhatsApp messages; WhatsApp's receipt for the image updates it
     stored = _sent_message(stack, ticket_id, sent.json()["message"]["id"], delivery="sent")
