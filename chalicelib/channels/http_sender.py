@@ -37,12 +37,14 @@ class ResponseTooLargeError(ParleyError):
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """An HTTP request to a provider, ready to send: method, absolute URL, headers, body bytes."""
+    """An HTTP request to a provider, ready to send: method, absolute URL, headers, body bytes (and the channel
+    it serves where the request alone does not tell, as Messenger's and Instagram's share the Send API)."""
 
     method: str
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    channel: str | None = None
 
 
 @dataclass(frozen=True)

@@ -220,9 +220,10 @@ def _require(value: str, setting: str, channel: str) -> str:
     return value
 
 
-def _json_request(url: str, payload: dict, headers: dict[str, str] | None = None) -> HttpRequest:
+def _json_request(url: str, payload: dict, headers: dict[str, str] | None = None,
+                  channel: str | None = None) -> HttpRequest:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return HttpRequest("POST", url, {"Content-Type": "application/json", **(headers or {})}, body)
+    return HttpRequest("POST", url, {"Content-Type": "application/json", **(headers or {})}, body, channel)
 
 
 def graph_url(config: ChannelConfig, path: str) -> str:
@@ -269,7 +270,7 @@ def _meta_request(channel: str, to: str, text: str, media: tuple[Media, ...], co
     else:
         message = {"text": text}
     payload = {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": message}
-    return _json_request(graph_url(config, "me/messages"), payload, {"Authorization": f"Bearer {token}"})
+    return _json_request(graph_url(config, "me/messages"), payload, {"Authorization": f"Bearer {token}"}, channel)
 
 
 def _telegram_request(channel: str, to: str, text: str, media: tuple[Media, ...], config: ChannelConfig

@@ -58,7 +58,7 @@ def describe_request(request: HttpRequest) -> dict[str, Any]:
         message = payload.get("message") or {}
         attachment = message.get("attachment") if isinstance(message.get("attachment"), dict) else None
         url = (attachment.get("payload") or {}).get("url") if attachment else None
-        return {"channel": "messenger", "recipient": (payload.get("recipient") or {}).get("id"),
+        return {"channel": request.channel or "messenger", "recipient": (payload.get("recipient") or {}).get("id"),
                 "body": message.get("text"), **(_media([(attachment.get("type"), url, None)]) if attachment else {})}
     return {"channel": "unknown", "recipient": None, "body": body[:2000]}
 

@@ -12,7 +12,7 @@ CONFIG = ChannelConfig(whatsapp_phone_number_id="100000000000001", whatsapp_acce
 @pytest.mark.parametrize("channel, to, expected", [
     ("whatsapp", "+15551234567", ("whatsapp", "+15551234567")),
     ("messenger", "5678901234567890", ("messenger", "5678901234567890")),
-    ("instagram", "1234567890123456", ("messenger", "1234567890123456")),  # same Send API as Messenger
+    ("instagram", "1234567890123456", ("instagram", "1234567890123456")),  # Messenger's Send API, its own label
     ("telegram", "123456789", ("telegram", "123456789")),
     ("sms", "+15551234567", ("sms", "+15551234567")),
 ])
