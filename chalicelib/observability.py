@@ -17,12 +17,14 @@ logger = Logger(service="parley")
 metrics = Metrics(namespace="Parley", service="parley")
 _lock = threading.Lock()  # the local gateway runs handlers in threads; Lambda runs one at a time
 _invocations = threading.local()
+_unflushed = [0]  # metrics added since the last flush (an empty flush only warns)
 
 
 def count(name: str, value: int = 1) -> None:
     """Add to a count metric (emitted at the end of the invocation)."""
     with _lock:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        _unflushed[0] += 1
 
 
 @contextmanager
@@ -34,7 +36,9 @@ def invocation(correlation_id: str | None) -> Iterator[None]:
         yield
     finally:
         with _lock:
-            metrics.flush_metrics(raise_on_empty_metrics=False)
+            if _unflushed[0]:
+                metrics.flush_metrics(raise_on_empty_metrics=False)
+                _unflushed[0] = 0
 
 
 def invocation_number() -> int:
