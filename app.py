@@ -276,9 +276,16 @@ def zendesk_ticket_comments(ticket_id):
     return zendesk.tickets.list_comments(app.current_request, ticket_id=ticket_id)
 
 
-@app.route("/api/v2/users.json", methods=["POST"])
+@app.route("/api/v2/users.json", methods=["GET", "POST"])
 def zendesk_users():
-    return zendesk.users.create_user(app.current_request)
+    if app.current_request.method == "POST":
+        return zendesk.users.create_user(app.current_request)
+    return zendesk.users.list_users(app.current_request)
+
+
+@app.route("/api/v2/users/show_many.json", methods=["GET"])
+def zendesk_users_show_many():
+    return zendesk.users.show_many_users(app.current_request)
 
 
 @app.route("/api/v2/users/me.json", methods=["GET"])
@@ -291,8 +298,12 @@ def zendesk_users_search():
     return zendesk.users.search_users(app.current_request)
 
 
-@app.route("/api/v2/users/{user_id}", methods=["GET"])
+@app.route("/api/v2/users/{user_id}", methods=["GET", "PUT", "DELETE"])
 def zendesk_user(user_id):
+    if app.current_request.method == "PUT":
+        return zendesk.users.update_user(app.current_request, user_id=user_id)
+    if app.current_request.method == "DELETE":
+        return zendesk.users.delete_user(app.current_request, user_id=user_id)
     return zendesk.users.show_user(app.current_request, user_id=user_id)
 
 

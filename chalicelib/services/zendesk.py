@@ -136,14 +136,19 @@ def create_end_user(*, name: str | None, email: str, organization_id: int | None
     if organization_id is not None and organization_store().get(organization_id) is None:
         raise ValidationError(f"organization_id {organization_id} is not an organization")
     at = iso(now())
+    external_id = external_id.strip() if external_id and external_id.strip() else None
+    identities = [("email", email), *((("external", external_id),) if external_id else ())]
     customer = {"id": new_customer_id(), "name": (name or "").strip() or email.split("@")[0], "email": email,
-                "created_at": at, "updated_at": at, "identities": [{"channel": "email", "address": email}],
+                "created_at": at, "updated_at": at,
+                "identities": [{"channel": channel, "address": address} for channel, address in identities],
                 "organization_id": organization_id if organization_id is not None else organization_for_email(email),
                 "details": details, "notes": notes, "external_id": external_id}
     try:
-        ticket_store().create_customer(customer, [("email", email)])
+        ticket_store().create_customer(customer, identities)
     except DuplicateError:
-        raise ValidationError(f"email {email} is already being used by another user") from None
+        taken = f"external_id {external_id}" if external_id and \
+            ticket_store().customer_for_identity("external", external_id) else f"email {email}"
+        raise ValidationError(f"{taken} is already being used by another user") from None
     return customer
 
 
@@ -162,6 +167,115 @@ def requester_for(name: str | None, email: str) -> str:
         if existing:
             return existing
         raise
+
+
+def update_end_user(customer: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Change a customer through Zendesk's user fields: profile and identities in one transaction.
+
+    name, email, phone, external_id, organization_id, details, notes, tags and user_fields. A new email,
+    phone or external_id replaces the customer's identity on that channel, so lookups find the new address
+    and no longer the old; an address someone else has is refused (422). Returns the customer afterwards.
+    """
+    from chalicelib.bootstrap import organization_store, ticket_store
+    from chalicelib.domain import zendesk_users as zu
+    from chalicelib.services.tickets import normalize_tags
+    from chalicelib.store.tickets import DuplicateError
+
+    changes: dict[str, Any] = {}
+    replace: dict[str, tuple[str | None, str | None]] = {}
+    if "name" in body:
+        name = body["name"]
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise ValidationError("name must be text of 1 to 255 characters")
+        changes["name"] = name.strip()
+    if "email" in body:
+        if body["email"] is None:
+            raise ValidationError("email cannot be removed: Parley finds end-users by their email address")
+        email = check_email(body["email"])
+        replace["email"] = (customer.get("email"), email)
+        changes["email"] = email
+    if "phone" in body:
+        phone = None if body["phone"] in (None, "") else zu.normalize_phone(body["phone"])
+        replace["phone"] = (zu.first_address(customer.get("identities") or [], "phone"), phone)
+    if "external_id" in body:
+        external = body["external_id"]
+        if external is not None and (not isinstance(external, (str, int)) or isinstance(external, bool)
+                                     or not str(external).strip() or len(str(external)) > 255):
+            raise ValidationError("external_id must be text of up to 255 characters, or null")
+        external = None if external is None else str(external).strip()
+        replace["external"] = (customer.get("external_id"), external)
+        changes["external_id"] = external
+    if "organization_id" in body:
+        org = body["organization_id"]
+        if org is not None and (isinstance(org, bool) or not str(org).isdigit()):
+            raise ValidationError(f"organization_id must be a whole number or null, got {org!r}")
+        if org is not None and organization_store().get(int(org)) is None:
+            raise ValidationError(f"organization_id {org} is not an organization")
+        changes["organization_id"] = None if org is None else int(org)
+    for name in ("details", "notes"):
+        if name in body:
+            if body[name] is not None and (not isinstance(body[name], str) or len(body[name]) > 65_000):
+                raise ValidationError(f"{name} must be text or null")
+            changes[name] = body[name]
+    if "tags" in body:
+        changes["tags"] = normalize_tags(body["tags"] or [])
+    if "user_fields" in body:
+        fields = body["user_fields"]
+        if not isinstance(fields, dict) or not all(
+                isinstance(k, str) and (v is None or isinstance(v, (str, int, float, bool))) for k, v in fields.items()):
+            raise ValidationError("user_fields must be an object of field keys to text, numbers, true/false or null")
+        changes["user_fields"] = {**(customer.get("user_fields") or {}), **fields}
+    removed, added, identities = zu.identity_moves(customer.get("identities") or [], replace)
+    if not changes and not removed and not added:
+        return customer
+    at = iso(now())
+    changes.update(identities=identities, updated_at=at)
+    try:
+        ticket_store().change_customer(customer["id"], customer.get("updated_at"), changes, removed, added)
+    except DuplicateError:
+        channel, address = added[0] if len(added) == 1 else next(iter(added), ("", ""))
+        field_name = {"email": "email", "phone": "phone", "external": "external_id"}.get(channel, "base")
+        raise ValidationError(f"{field_name} {', '.join(a for _, a in added)} is already being used by another "
+                              "user") from None
+    return {**customer, **changes}
+
+
+def delete_end_user(actor: str, customer: dict[str, Any]) -> dict[str, Any]:
+    """Zendesk's user deletion for a customer: a soft delete. The customer shows as inactive, leaves the user
+    list, and its identities are freed (a new contact from them starts a new customer); its tickets and
+    history stay. Erasing everything is the separate permanent deletion (DELETE /api/customers/{id})."""
+    from chalicelib.bootstrap import ticket_store
+
+    store = ticket_store()
+    at = iso(now())
+    identities = [(i["channel"], i["address"]) for i in customer.get("identities") or []]
+    store.soft_delete_customer(customer["id"], at, identities)
+    store.record([], {"id": uuid.uuid4().hex, "at": at, "actor": actor, "action": "customer_deleted",
+                      "customer_id": customer["id"], "identities": len(identities)})
+    return {**customer, "deleted_at": at, "updated_at": at}
+
+
+def update_agent_user(agent: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Change an agent through Zendesk's user fields: the name. Role and email belong to the sign-in settings
+    (Cognito groups and username), so a different one is refused (422) rather than ignored."""
+    from chalicelib.bootstrap import agent_store
+    from chalicelib.domain.zendesk_users import zendesk_role
+
+    role = zendesk_role(agent.get("role"))
+    if "role" in body and body["role"] != role:
+        raise ValidationError(f"role of an agent is set in Parley's sign-in settings (groups admin, agent, "
+                              f"light_agent), not here; it is {role}")
+    if "email" in body and str(body["email"] or "").strip().lower() != (agent.get("email") or "").lower():
+        raise ValidationError("email of an agent is their sign-in name and cannot be changed here")
+    for name in ("phone", "external_id", "organization_id", "details", "notes", "tags", "user_fields"):
+        if body.get(name) not in (None, [], {}, ""):
+            raise ValidationError(f"{name} is not kept for agents in Parley; only their name can be changed here")
+    if "name" not in body:
+        return agent
+    name = body["name"]
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise ValidationError("name must be text of 1 to 200 characters")
+    return agent_store().update_agent(agent["id"], {"name": name.strip(), "updated_at": iso(now())})
 
 
 # tickets ---------------------------------------------------------------------------------------------

@@ -104,12 +104,84 @@ class TicketStore:
     # customers -----------------------------------------------------------------------------------
     def create_customer(self, customer: dict[str, Any], identities: Iterable[tuple[str, str]]) -> None:
         """Write a customer and its identities; DuplicateError if an identity already belongs to someone."""
-        items: list[Tagged] = [(self._put({**keys.customer(customer["id"]), "kind": "customer", **customer}), None)]
+        listed = {"gsi1pk": "CUSTOMERS", "gsi1sk": f"{customer.get('created_at') or ''}#{customer['id']}"}
+        items: list[Tagged] = [(self._put({**keys.customer(customer["id"]), "kind": "customer", **listed,
+                                           **customer}), None)]
         for channel, address in identities:
             items.append((self._put({**keys.identity(channel, address), "kind": "identity", "channel": channel,
                                      "address": address, "customer_id": customer["id"]}, must_be_new=True),
                           "duplicate"))
         self._transact(items, {})
+
+    def list_customers(self, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Customers oldest first, one page (Query GSI1 CUSTOMERS with Limit; a deleted one has left it)."""
+        from chalicelib.errors import ValidationError
+
+        params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
+                                  "KeyConditionExpression": "gsi1pk = :pk",
+                                  "ExpressionAttributeValues": {":pk": value("CUSTOMERS")}, "Limit": limit}
+        state = decode_cursor(cursor)
+        if state:
+            if set(state) != {"pk", "sk", "gsi1pk", "gsi1sk"} or state["gsi1pk"] != "CUSTOMERS":
+                raise ValidationError("page[after] is not valid; pass the after_cursor of the previous page unchanged")
+            params["ExclusiveStartKey"] = to_item(state)
+        result = self._db.query(**params)
+        last = result.get("LastEvaluatedKey")
+        return [_clean(i) for i in result["Items"]], encode_cursor(from_item(last) if last else None)
+
+    def change_customer(self, customer_id: str, seen_updated_at: str | None, changes: dict[str, Any],
+                        removed: Iterable[tuple[str, str]] = (), added: Iterable[tuple[str, str]] = ()) -> None:
+        """Set profile fields and move identities in one transaction: each removed identity is deleted while it
+        points to this customer, each added one must be new (DuplicateError when someone has it). ConflictError
+        when the profile changed since it was read (updated_at), was merged away or deleted."""
+        names = {f"#f{i}": k for i, k in enumerate(changes)}
+        values: dict[str, Any] = {f":v{i}": value(v) for i, v in enumerate(changes.values())}
+        condition = "attribute_exists(pk) AND attribute_not_exists(merged_into) AND attribute_not_exists(deleted_at)"
+        if seen_updated_at is None:
+            condition += " AND attribute_not_exists(updated_at)"
+        else:
+            names["#seen"], values[":seen"] = "updated_at", value(seen_updated_at)
+            condition += " AND #seen = :seen"
+        items: list[Tagged] = [({"Update": {
+            "TableName": self._table, "Key": to_item(keys.customer(customer_id)),
+            "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
+            "ConditionExpression": condition, "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values}}, "changed")]
+        for channel, address in removed:
+            items.append(({"Delete": {"TableName": self._table, "Key": to_item(keys.identity(channel, address)),
+                                      "ConditionExpression": "customer_id = :c",
+                                      "ExpressionAttributeValues": {":c": value(customer_id)}}}, "changed"))
+        for channel, address in added:
+            items.append((self._put({**keys.identity(channel, address), "kind": "identity", "channel": channel,
+                                     "address": address, "customer_id": customer_id}, must_be_new=True),
+                          "duplicate"))
+        self._customer_transact(customer_id, items)
+
+    def soft_delete_customer(self, customer_id: str, at: str, identities: Iterable[tuple[str, str]]) -> None:
+        """Mark a customer deleted (``deleted_at``; it leaves the customer list) and free the identities that still
+        point to it, so a new contact from them starts a new customer. ConflictError when it is merged away or
+        deleted already; the profile, its tickets and history stay."""
+        items: list[Tagged] = [({"Update": {
+            "TableName": self._table, "Key": to_item(keys.customer(customer_id)),
+            "UpdateExpression": "SET deleted_at = :at, updated_at = :at REMOVE gsi1pk, gsi1sk",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(merged_into) "
+                                   "AND attribute_not_exists(deleted_at)",
+            "ExpressionAttributeValues": {":at": value(at)}}}, "changed")]
+        self._customer_transact(customer_id, items)
+        for channel, address in identities:
+            self.delete_identity(channel, address, customer_id)
+
+    def _customer_transact(self, customer_id: str, tagged: list[Tagged]) -> None:
+        try:
+            self._db.transact_write_items(TransactItems=[item for item, _ in tagged])
+        except self._db.exceptions.TransactionCanceledException as error:
+            reasons = transaction_failed_on_condition(error)
+            tags = [tag for (_, tag), reason in zip(tagged, reasons) if reason == "ConditionalCheckFailed"]
+            if "duplicate" in tags:
+                raise DuplicateError(f"an identity is taken by another customer than {customer_id}") from None
+            if tags:
+                raise ConflictError(f"customer {customer_id} was changed meanwhile; fetch it again and retry") from None
+            raise
 
     def get_customer(self, customer_id: str) -> dict[str, Any] | None:
         """A customer profile, or None."""

@@ -413,3 +413,126 @@ def test_an_unknown_ticket_is_zendesks_404(zendesk):
     with pytest.raises(RecordNotFoundException) as caught:
         zendesk().tickets(id=99_999_999)
     assert _error(caught) == (404, {"error": "RecordNotFound", "description": "Not found"})
+
+
+# users: list, show_many, update, delete ---------------------------------------------------------------------
+def test_users_are_listed_by_page_and_filtered_by_role(zendesk, stack):
+    client = zendesk()
+    mine = {client.users.create(User(name=f"Listed {i}", email=_email("listed"))).id for i in range(3)}
+    auth = (ADMIN, PASSWORDS[ADMIN])
+
+    walked = list(client.users(cursor_pagination=2))
+    agents = list(client.users(role="agent"))
+    admins = list(client.users(role="admin"))
+    staff = list(client.users(role=["agent", "admin"]))
+    end_users = list(client.users(role="end-user", cursor_pagination=100))
+    page1 = requests.get(f"{stack.url}/api/v2/users.json?per_page=2&page=1", auth=auth, timeout=10).json()
+    page2 = requests.get(page1["next_page"], auth=auth, timeout=10).json()
+    bad = requests.get(f"{stack.url}/api/v2/users.json?role=owner", auth=auth, timeout=10)
+
+    ids = [u.id for u in walked]
+    assert mine <= set(ids) and len(ids) == len(set(ids)), "a user appeared on two pages"
+    assert {u.email for u in agents} == {AGENT, "agent2@parley.test", LIGHT_AGENT}
+    assert [u.email for u in admins] == [ADMIN] and admins[0].role == "admin"
+    assert {u.email for u in staff} == {ADMIN, AGENT, "agent2@parley.test", LIGHT_AGENT}
+    assert mine <= {u.id for u in end_users} and {u.role for u in end_users} == {"end-user"}
+    assert len(page1["users"]) == 2 and page1["previous_page"] is None
+    assert not {u["id"] for u in page1["users"]} & {u["id"] for u in page2["users"]}
+    assert bad.status_code == 422 and "role" in bad.json()["details"]
+
+
+def test_show_many_users_returns_the_users_asked_for(zendesk):
+    client = zendesk()
+    a = client.users.create(User(name="First", email=_email()))
+    b = client.users.create(User(name="Second", email=_email()))
+    me = client.users.me()
+
+    shown = list(client.users(ids=[b.id, me.id, 99_999_999, a.id]))
+
+    assert [(u.id, u.role) for u in shown] == [(b.id, "end-user"), (me.id, "admin"), (a.id, "end-user")]
+
+
+def test_an_end_users_new_email_phone_and_external_id_replace_the_old_ones(zendesk, stack):
+    client = zendesk(AGENT)
+    old_email, new_email = _email("old"), _email("new")
+    domain = f"moved-{uuid.uuid4().hex[:8]}.com"
+    organization = zendesk().organizations.create(Organization(name=f"Moved {domain}", domain_names=[domain]))
+    user = client.users.create(User(name="Nora Old", email=old_email))
+    external = f"crm-{uuid.uuid4().hex[:8]}"
+
+    user.name, user.email, user.phone, user.external_id = "Nora New", new_email, "+49 30 1234567", external
+    user.organization_id, user.tags, user.user_fields = organization.id, ["VIP", "beta"], {"plan": "pro"}
+    updated = client.users.update(user)
+    agent_api = {"Authorization": f"Bearer {stack.login(AGENT)}"}
+
+    def customer_by(**lookup) -> int:
+        return requests.get(stack.api("/customers"), params=lookup, headers=agent_api, timeout=10).status_code
+
+    assert (updated.id, updated.name, updated.email, updated.phone) == (user.id, "Nora New", new_email, "+49301234567")
+    assert (updated.external_id, updated.organization_id) == (external, organization.id)
+    assert updated.tags == ["vip", "beta"] and updated.user_fields == {"plan": "pro"}
+    assert client.users(id=user.id).email == new_email
+    assert [u.id for u in client.users.search(query=new_email)] == [user.id]
+    assert list(client.users.search(query=old_email)) == []
+    assert [u.id for u in client.users.search(external_id=external)] == [user.id]
+    assert customer_by(email=new_email) == 200 and customer_by(email=old_email) == 404
+    assert customer_by(phone="+49301234567") == 200 and customer_by(external_id=external) == 200
+    assert client.users.create(User(name="Takes the old address", email=old_email)).email == old_email
+
+
+def test_an_address_another_user_has_or_a_bad_one_is_refused(zendesk):
+    client = zendesk()
+    taken = client.users.create(User(name="Has it", email=_email())).email
+    user = client.users.create(User(name="Wants it", email=_email()))
+
+    for field, value in (("email", taken), ("email", "not-an-email"), ("phone", "call me"),
+                         ("organization_id", 987654321), ("role", "admin")):
+        changed = User(id=user.id)
+        setattr(changed, field, value)
+        with pytest.raises(APIException) as caught:
+            client.users.update(changed)
+        status, body = _error(caught)
+        assert status == 422 and body["error"] == "RecordInvalid" and field in body["details"], (field, body)
+    assert client.users(id=user.id).email == user.email
+
+
+def test_only_admins_change_agents(zendesk):
+    agent_id = next(iter(zendesk().users.search(query=AGENT))).id
+
+    with pytest.raises(APIException) as by_agent:
+        zendesk(AGENT).users.update(User(id=agent_id, name="Sam Renamed"))
+    renamed = zendesk().users.update(User(id=agent_id, name="Sam Renamed"))
+    zendesk().users.update(User(id=agent_id, name="Sam Support"))
+    with pytest.raises(APIException) as new_email:
+        zendesk().users.update(User(id=agent_id, email="someone.else@parley.test"))
+
+    assert _error(by_agent)[0] == 403 and _error(by_agent)[1]["error"] == "Forbidden"
+    assert renamed.name == "Sam Renamed" and renamed.role == "agent"
+    assert _error(new_email)[0] == 422 and "email" in _error(new_email)[1]["details"]
+    assert zendesk().users(id=agent_id).name == "Sam Support"
+
+
+def test_deleting_an_end_user_is_zendesks_soft_delete(zendesk, stack):
+    admin = zendesk()
+    email = _email("leaving")
+    ticket = _new_ticket(admin, email)
+    user = admin.users(id=ticket.requester_id)
+
+    with pytest.raises(APIException) as by_agent:
+        zendesk(AGENT).users.delete(user)
+    deleted = admin.users.delete(user)
+    shown = admin.users(id=user.id)
+    with pytest.raises(RecordNotFoundException) as again:
+        admin.users.delete(user)
+    with pytest.raises(APIException) as an_agent:
+        admin.users.delete(admin.users.me())
+    returning = admin.users.create(User(name="Back again", email=email))
+
+    assert _error(by_agent)[0] == 403
+    assert deleted.id == user.id and deleted.active is False
+    assert shown.active is False and shown.name == user.name
+    assert _error(again)[0] == 404
+    assert _error(an_agent)[0] == 422
+    assert admin.tickets(id=ticket.id).requester_id == user.id, "the deleted user's tickets stay theirs"
+    assert [u.id for u in admin.users.search(query=email)] == [returning.id] and returning.id != user.id
+    assert user.id not in {u.id for u in admin.users(role="end-user", cursor_pagination=100)}

@@ -1,7 +1,9 @@
 """The Zendesk-compatible API under /api/v2/: existing Zendesk tooling works against Parley unchanged.
 
 Tickets (create with a comment, show, show_many, update with a comment, list, delete, comments), users
-(create end-users, show, me, search by email), organizations, ticket search, API tokens; Zendesk's JSON,
+(list with a role filter, show, show_many, me, search by email, phone or external id, create and update
+end-users, update agents' names, delete end-users as Zendesk's soft delete), organizations, ticket search,
+API tokens; Zendesk's JSON,
 pagination and error shapes; Basic auth (email:password, email/token:API_TOKEN) or a Bearer agent token.
 Rules (/api/v2/triggers, /automations, /macros) live beside these under the same prefix.
 """

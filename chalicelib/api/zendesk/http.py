@@ -68,7 +68,8 @@ def _field_of(message: str) -> str:
     match = _FIELD.match(message)
     known = {"status", "priority", "type", "tags", "subject", "assignee_id", "department", "custom_fields",
              "requester", "requester_id", "email", "name", "comment", "body", "domain_names", "organization_id",
-             "group_id", "description", "role", "external_id", "details", "notes", "author_id"}
+             "group_id", "description", "role", "external_id", "details", "notes", "author_id", "phone",
+             "user_fields", "ids", "query", "sort_by", "sort_order", "include"}
     return match.group(1) if match and match.group(1) in known else "base"
 
 

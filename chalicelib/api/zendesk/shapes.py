@@ -130,21 +130,36 @@ class Presenter:
                 "events": [{"id": audit_id * 100 + i, **e} for i, e in enumerate(events, start=1)]}
 
     # users ---------------------------------------------------------------------------------------
-    def customer(self, customer: dict[str, Any]) -> dict[str, Any]:
-        """A customer as a Zendesk end-user."""
-        number = self.user_numbers([customer_ref(customer["id"])])[customer_ref(customer["id"])]
+    def users(self, people: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Customers and agents ("customer" | "agent", record) as Zendesk users, numbered in one batch."""
+        people = list(people)
+        refs = [customer_ref(r["id"]) if kind == "customer" else agent_ref(r["id"]) for kind, r in people]
+        numbers = self.user_numbers(refs)
+        groups = self.group_numbers((r.get("departments") or [None])[0] for kind, r in people if kind == "agent")
+        return [self.customer(r, numbers[ref]) if kind == "customer" else self.agent(r, numbers[ref], groups)
+                for (kind, r), ref in zip(people, refs)]
+
+    def customer(self, customer: dict[str, Any], number: int | None = None) -> dict[str, Any]:
+        """A customer as a Zendesk end-user (a deleted one is inactive)."""
+        if number is None:
+            number = self.user_numbers([customer_ref(customer["id"])])[customer_ref(customer["id"])]
         phones = [i["address"] for i in customer.get("identities") or [] if i.get("channel") in ("phone", "sms")]
         return {**self._user_base(number, customer), "role": "end-user", "role_type": None,
                 "phone": phones[0] if phones else None, "organization_id": customer.get("organization_id"),
                 "ticket_restriction": "requested", "restricted_agent": True, "only_private_comments": False,
-                "default_group_id": None, "details": customer.get("details"), "notes": customer.get("notes")}
+                "default_group_id": None, "details": customer.get("details"), "notes": customer.get("notes"),
+                "active": not customer.get("deleted_at"), "tags": list(customer.get("tags") or []),
+                "user_fields": dict(customer.get("user_fields") or {})}
 
-    def agent(self, agent: dict[str, Any]) -> dict[str, Any]:
+    def agent(self, agent: dict[str, Any], number: int | None = None,
+              groups: dict[str, int] | None = None) -> dict[str, Any]:
         """An agent as a Zendesk agent or admin user (a light agent is an agent with role_type 1)."""
-        number = self.user_numbers([agent_ref(agent["id"])])[agent_ref(agent["id"])]
+        if number is None:
+            number = self.user_numbers([agent_ref(agent["id"])])[agent_ref(agent["id"])]
         role = agent.get("role") or "agent"
         departments = agent.get("departments") or []
-        groups = self.group_numbers(departments[:1])
+        if groups is None:
+            groups = self.group_numbers(departments[:1])
         return {**self._user_base(number, agent), "role": "admin" if role == "admin" else "agent",
                 "role_type": {"admin": 4, "light_agent": 1}.get(role), "phone": None, "organization_id": None,
                 "ticket_restriction": None, "restricted_agent": False,
