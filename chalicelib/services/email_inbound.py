@@ -8,6 +8,9 @@ SES's receipt rule stores the raw mail in S3 (``inbound-mail/<SES message id>``)
    listed with its reason, never lost;
 2. handles machine mail without a ticket: a bounce marks the failed addresses undeliverable on their
    customers (and notes it in the audit of the ticket it threads to); an auto-reply is only logged;
+   mail from Parley's own address (a loop) is ignored. The raw copy of each of these is indexed under
+   the addresses it is from or about (``keep_unticketed``), so erasing a customer deletes the raw mail
+   no message names;
 3. rate-limits each sender (``MAX_MAILS_PER_SENDER_PER_HOUR``; further mail is quarantined);
 4. threads it: Parley's own Message-IDs in In-Reply-To/References, then the ``[#123]`` subject token or
    the ``support+t123@`` address; otherwise it starts a new ticket;
@@ -99,11 +102,17 @@ def take_in(raw: bytes, *, mail_id: str, raw_key: str, verdicts: dict[str, str] 
     if "@" not in email.from_address:
         return _quarantine(mail_id, raw_key, at, "the mail names no sender address (From), so it has no customer",
                            email)
-    if _is_ours(email.from_address):
+    if _is_ours(email.from_address):  # Parley's own mail, come back: it is about those it was sent to
+        keep_unticketed(mail_id=mail_id, raw_key=raw_key, received_at=at, reason="own_address",
+                        addresses=[*email.to, *email.cc])
         return IntakeOutcome("ignored", f"mail from Parley's own address {email.from_address} (a mail loop)")
-    if email.kind == "bounce":
+    if email.kind == "bounce":  # indexed before it is applied: a retried intake writes the same items
+        keep_unticketed(mail_id=mail_id, raw_key=raw_key, received_at=at, reason="bounce",
+                        addresses=[email.from_address, *email.bounced_recipients])
         return _bounce(email, at)
     if email.kind == "auto_reply":
+        keep_unticketed(mail_id=mail_id, raw_key=raw_key, received_at=at, reason="auto_reply",
+                        addresses=[email.from_address])
         logger.info("automatic reply ignored", extra={"from": email.from_address, "subject": email.subject})
         return IntakeOutcome("auto_reply", "an automatic reply never opens a ticket",
                              ticket_id=_ticket_named(email))
@@ -175,6 +184,24 @@ def _bounced_ticket(email: InboundEmail) -> int | None:
             if ticket_id:
                 return ticket_id
     return None
+
+
+# --- mail that becomes no message ------------------------------------------------------------------
+
+
+def keep_unticketed(*, mail_id: str, raw_key: str, received_at: str, reason: str, addresses: list[str]) -> None:
+    """Index the raw copy of a mail that becomes no message under the addresses it is from or about.
+
+    No message names its raw copy (``email.raw_key``), so without this erasing a customer would never find
+    it. reason: auto_reply, bounce or own_address. Parley's own addresses are left out; one
+    BatchWriteItem (per 25 addresses), and none when no address is left.
+    """
+    from chalicelib.bootstrap import email_intake_store
+
+    found = sorted({address.lower() for address in addresses if "@" in address and not _is_ours(address)})
+    if found:
+        email_intake_store().keep_unticketed({"id": mail_id, "received_at": received_at, "raw_key": raw_key,
+                                              "reason": reason}, found)
 
 
 # --- machine mail ----------------------------------------------------------------------------------

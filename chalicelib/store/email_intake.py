@@ -1,6 +1,7 @@
-"""DynamoDB items guarding the email intake: per-sender rate counters and the quarantine list.
+"""DynamoDB items of the email intake: per-sender rate counters, the quarantine list and the index of
+received mail that became no message.
 
-Both live in the tickets table:
+All live in the tickets table:
 
 * ``MAILRATE#<sender>`` / ``HOUR#<yyyy-mm-ddThh>``: how many mails a sender sent in one clock hour.
   One conditional ``ADD`` per mail; the item carries ``expires_at`` so DynamoDB's TTL deletes it
@@ -10,19 +11,26 @@ Both live in the tickets table:
   query; the partition grows only with quarantined mail, which is rare by design. A mail with a
   sender is also in GSI1 under ``QUARANTINED_FROM#<sender>`` / ``<received at>#<id>``, so erasing
   a customer finds their quarantined mail by address, without reading anyone else's.
+* ``UNTICKETED_MAIL#<address>`` / ``<id>``: a received mail that became no message
+  (an auto-reply, a bounce, a duplicate of a stored mail, mail from Parley's own address), under each
+  address it is from or about, with where its raw copy is in S3 (``raw_key``). Erasing a customer
+  finds that mail by their addresses: no message names it. No TTL: raw mail is kept as long as
+  ``inbound-mail/`` keeps it (no lifecycle rule); one added there should give these items the same
+  ``expires_at``.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.store.dynamo import from_item, to_item, value
+from chalicelib.store.dynamo import from_item, query_all, to_item, value
 
 _RATE_TTL_SECONDS = 2 * 3600
 _FROM_PREFIX = "QUARANTINED_FROM#"
+_UNTICKETED_PREFIX = "UNTICKETED_MAIL#"
 
 
 class EmailIntakeStore:
-    """Rate counters and quarantine records for inbound email."""
+    """Rate counters, quarantine records and the index of unticketed mail for inbound email."""
 
     def __init__(self, dynamodb: Any, table: str):
         self._db = dynamodb
@@ -62,6 +70,23 @@ class EmailIntakeStore:
             if "LastEvaluatedKey" not in result:
                 return records
             params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+
+    def keep_unticketed(self, record: dict[str, Any], addresses: list[str]) -> None:
+        """Index a mail that became no message (id, received_at, raw_key, reason) under each address, in one
+        BatchWriteItem per 25 addresses; the key is the mail's id, so writing it again (a retry) changes nothing."""
+        items = [{"PutRequest": {"Item": to_item({"pk": f"{_UNTICKETED_PREFIX}{address}", "sk": record["id"],
+                                                  "kind": "unticketed_mail", **record})}}
+                 for address in sorted({address.lower() for address in addresses})]
+        for start in range(0, len(items), 25):
+            request = {self._table: items[start:start + 25]}
+            while request:
+                request = self._db.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
+
+    def unticketed_mail_of(self, address: str) -> list[dict[str, Any]]:
+        """Every unticketed mail indexed under one address, with its item key (pk, sk) and raw_key."""
+        return [from_item(item) for item in query_all(
+            self._db, TableName=self._table, KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": value(f"{_UNTICKETED_PREFIX}{address.lower()}")})]
 
     def quarantined(self, limit: int = 50) -> list[dict[str, Any]]:
         """Quarantined mail, newest first."""
