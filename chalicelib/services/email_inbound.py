@@ -9,8 +9,8 @@ SES's receipt rule stores the raw mail in S3 (``inbound-mail/<SES message id>``)
 2. handles machine mail without a ticket: a bounce marks the failed addresses undeliverable on their
    customers (and notes it in the audit of the ticket it threads to); an auto-reply is only logged;
    mail from Parley's own address (a loop) is ignored. The raw copy of each of these is indexed under
-   the addresses it is from or about (``keep_unticketed``), so erasing a customer deletes the raw mail
-   no message names;
+   the addresses it is from or about (``keep_unticketed``), as is a duplicate the ingest consumer finds
+   stored already, so erasing a customer deletes the raw mail no message names;
 3. rate-limits each sender (``MAX_MAILS_PER_SENDER_PER_HOUR``; further mail is quarantined);
 4. threads it: Parley's own Message-IDs in In-Reply-To/References, then the ``[#123]`` subject token or
    the ``support+t123@`` address; otherwise it starts a new ticket;
@@ -193,7 +193,7 @@ def keep_unticketed(*, mail_id: str, raw_key: str, received_at: str, reason: str
     """Index the raw copy of a mail that becomes no message under the addresses it is from or about.
 
     No message names its raw copy (``email.raw_key``), so without this erasing a customer would never find
-    it. reason: auto_reply, bounce or own_address. Parley's own addresses are left out; one
+    it. reason: auto_reply, bounce, duplicate or own_address. Parley's own addresses are left out; one
     BatchWriteItem (per 25 addresses), and none when no address is left.
     """
     from chalicelib.bootstrap import email_intake_store
@@ -202,6 +202,20 @@ def keep_unticketed(*, mail_id: str, raw_key: str, received_at: str, reason: str
     if found:
         email_intake_store().keep_unticketed({"id": mail_id, "received_at": received_at, "raw_key": raw_key,
                                               "reason": reason}, found)
+
+
+def keep_duplicate(contact: Contact) -> None:
+    """Index the raw copy of a mail the ingest consumer found stored already (its sender's Message-ID was).
+
+    A sender's server that sends a mail again makes a new SES id, so a new raw copy; the message stored
+    names the first one only. A redelivery of the stored mail itself indexes that one, which erasure
+    counts once.
+    """
+    details = contact.email or {}
+    if details.get("raw_key") and details.get("ses_message_id"):
+        keep_unticketed(mail_id=details["ses_message_id"], raw_key=details["raw_key"],
+                        received_at=contact.received_at or iso(now()), reason="duplicate",
+                        addresses=[contact.customer_email or details.get("from") or ""])
 
 
 # --- machine mail ----------------------------------------------------------------------------------
@@ -360,8 +374,13 @@ def _verdicts(receipt: dict[str, Any]) -> dict[str, str]:
 
 
 def _enqueue(contact: Contact) -> None:
-    """Queue the contact for the ingest consumer, in order per sender, deduplicated on the message key."""
+    """Queue the contact for the ingest consumer, in order per sender, deduplicated on the SES id.
+
+    Not on the message key: a mail sent again (same Message-ID, new SES id and raw copy) must reach the
+    consumer, which stores nothing twice but indexes that raw copy for erasure (keep_duplicate).
+    """
     from chalicelib.bootstrap import inbound_queue
 
     sender = hashlib.sha256((contact.customer_email or "").encode("utf-8", errors="surrogatepass")).hexdigest()[:40]
-    inbound_queue().send(contact.to_dict(), group_id=f"email#{sender}", dedup_id=f"email#{contact.message_id}")
+    received = (contact.email or {}).get("ses_message_id") or contact.message_id
+    inbound_queue().send(contact.to_dict(), group_id=f"email#{sender}", dedup_id=f"email#{received}")

@@ -90,8 +90,16 @@ def handle_contact(contact: dict[str, Any], attempt: int = 1) -> None:
 
 
 def receive(contact: Contact) -> dict[str, Any]:
-    """Store a customer's message on the ticket its conversation style picks; returns that ticket."""
-    return _receive(contact).ticket
+    """Store a customer's message on the ticket its conversation style picks; returns that ticket.
+
+    A mail stored already (same sender and Message-ID) changes nothing, but its raw copy is indexed for erasure.
+    """
+    stored = _receive(contact)
+    if stored.seq is None and contact.channel == "email":
+        from chalicelib.services.email_inbound import keep_duplicate
+
+        keep_duplicate(contact)
+    return stored.ticket
 
 
 def store_now(contact: Contact, conversation: dict[str, Any]) -> Stored | None:
