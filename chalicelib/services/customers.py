@@ -157,11 +157,14 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
     """Permanently delete a customer with their tickets, messages and files (GDPR erasure).
 
     Files are the attachments, the raw copy of each email the customer sent (``inbound-mail/``, named
-    on its message) and every mail of theirs in quarantine (found by their email addresses). The
-    privacy log keeps who erased whom and how much — never the personal data itself.
+    on its message), every mail of theirs in quarantine and the raw copy of every mail from or about
+    them that became no message — their auto-replies, mail they sent again, bounces of mail to them
+    (both found by their email addresses). The privacy log keeps who erased whom and how much — never
+    the personal data itself.
 
     Only what is the customer's goes: an identity is deleted only while it still points to them
-    (a conditional delete), and quarantined mail is looked up only by the email addresses that do.
+    (a conditional delete), and quarantined and unticketed mail is looked up only by the email
+    addresses that do.
     The customers merged into this one are erased with it: their tickets, identities and mail moved
     here at the merge, and their leftover profiles and own items (thread pointers, page visits) go
     now; their ids are marked erased too, so their old visitor tokens stop working.
@@ -195,11 +198,13 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
         raw_mails |= _delete_ticket_files(store, ticket)
     owned = [(identity, owner) for identity in _unique([i for c in profiles for i in c.get("identities") or []])
              if (owner := store.customer_for_identity(identity["channel"], identity["address"])) in ids]
-    quarantined = [record for address in _email_addresses([identity for identity, _ in owned])
-                   for record in email_intake_store().quarantined_from(address)]
+    addresses = _email_addresses([identity for identity, _ in owned])
+    quarantined = [record for address in addresses for record in email_intake_store().quarantined_from(address)]
+    unticketed = [record for address in addresses for record in email_intake_store().unticketed_mail_of(address)]
+    unticketed_raw = {key for record in unticketed if _is_mail_key(key := record.get("raw_key"))} - raw_mails
     _delete_objects(sorted({key for record in quarantined for key in (record.get("s3_key"), record.get("raw_key"))
-                            if _is_mail_key(key)}))
-    item_keys += [{"pk": record["pk"], "sk": record["sk"]} for record in quarantined]
+                            if _is_mail_key(key)} | unticketed_raw))
+    item_keys += [{"pk": record["pk"], "sk": record["sk"]} for record in (*quarantined, *unticketed)]
     leftovers = [item for c in erased for item in store.partition(f"CUSTOMER#{c['id']}")
                  if item["sk"] != "ERASED" and not (merged_into and item["sk"] == "PROFILE")]
     at = iso(now())
@@ -213,7 +218,8 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
     if merged_into:
         store.retire_merged_customer(customer, at)
     counts = {"tickets": len(tickets), "items": len(item_keys) + identities_deleted + len(leftovers),
-              "raw_mails": len(raw_mails), "quarantined_mails": len(quarantined)}
+              "raw_mails": len(raw_mails), "quarantined_mails": len(quarantined),
+              "unticketed_mails": len(unticketed_raw)}
     store.record([], {"id": uuid.uuid4().hex, "at": at, "actor": actor, "action": "customer_erased",
                       "customer_id": customer_id, **counts,
                       **({"merged_into": merged_into} if merged_into else {"merged_customers": len(erased) - 1})})

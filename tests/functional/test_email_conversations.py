@@ -273,3 +273,85 @@ def test_erasing_a_customer_deletes_the_raw_mail_they_sent_and_their_quarantined
                 if item.get("customer_id", {}).get("S") == view["ticket"]["requester_id"]]
     assert (entry["raw_mails"]["N"], entry["quarantined_mails"]["N"]) == ("1", "1")
     assert sender not in json.dumps(entry)
+
+
+def test_erasing_a_customer_deletes_the_raw_mail_from_or_about_them_that_became_no_message(stack, parley_env):
+    from chalicelib.bootstrap import email_intake_store
+
+    s3, bucket = stack.boto("s3"), stack.resources["ATTACHMENTS_BUCKET"]
+
+    def stored(ses_id: str) -> bool:
+        return s3.list_objects_v2(Bucket=bucket, Prefix=f"inbound-mail/{ses_id}").get("KeyCount", 0) > 0
+
+    def corpus(name: str, *replacements: tuple[str, str]) -> bytes:
+        raw = (EMAIL_DIR / name).read_bytes()
+        for old, new in replacements:
+            assert old.encode() in raw, (name, old)
+            raw = raw.replace(old.encode(), new.encode())
+        return raw
+
+    # given two customers, each with a ticket from a mail of theirs
+    casey, robin = f"{unique('casey-')}@customer.example", f"{unique('robin-')}@customer.example"
+    first = _mail(casey, f"Order {unique()}", "Where is my order?")
+    casey_ticketed = send_mail(stack, first, mail_from=casey).split()[2]
+    casey_ticket = wait_for_ticket(stack, "email", casey, channel="email")["ticket"]
+    casey_id = casey_ticket["requester_id"]
+    robin_ticketed = send_mail(stack, _mail(robin, f"Order {unique()}", "Mine too?"), mail_from=robin).split()[2]
+    wait_for_ticket(stack, "email", robin, channel="email")
+
+    # and Casey's server sent that first mail again (same Message-ID, a new raw copy): no second message
+    duplicate = send_mail(stack, first, mail_from=casey)
+    assert "(queued" in duplicate
+    duplicate_id = duplicate.split()[2]
+    wait_for(lambda: duplicate_id in {r["id"] for r in email_intake_store().unticketed_mail_of(casey)},
+             timeout=30, interval=0.3, message="the ingest consumer to take the duplicate")
+    assert len(ticket(stack, casey_ticket["id"])["messages"]) == 1
+
+    # and Casey's mailbox answered automatically (a real RFC 3834 auto-reply from the corpus)
+    auto_reply = send_mail(stack, corpus("sisimai__rfc3834-01.eml", ("From: kijitora@example.net", f"From: {casey}")),
+                           mail_from=casey)
+    assert "(auto_reply" in auto_reply
+
+    # and a mail to Casey bounced (a real DSN from the corpus, naming Casey's address as the failed recipient)
+    bounce = send_mail(stack, corpus("flanker__bounce-mailbox-full.eml", ("user@aol.com", casey)),
+                       mail_from="MAILER-DAEMON@AOL.com")
+    assert f"(bounce: undeliverable: {casey}" in bounce
+
+    # and a mail from Parley's own address to Casey came back to support (a mail loop)
+    loop = EmailMessage()
+    loop["From"], loop["To"], loop["Subject"] = SUPPORT, casey, f"Re: Order {unique()}"
+    loop["Message-ID"] = make_msgid(domain="parley.test")
+    loop.set_content("Your order ships tomorrow.")
+    looped = send_mail(stack, loop.as_bytes(), mail_from=SUPPORT)
+    assert "(ignored" in looped
+
+    # and Robin's mailbox answered automatically too
+    robin_auto_reply = send_mail(stack, corpus("sisimai__rfc3834-03.eml", ("From: kijitora@apple.example.com",
+                                                                          f"From: {robin}")), mail_from=robin)
+    assert "(auto_reply" in robin_auto_reply
+    casey_unticketed = [reply_text.split()[2] for reply_text in (duplicate, auto_reply, bounce, looped)]
+    robins = [robin_ticketed, robin_auto_reply.split()[2]]
+    assert all(stored(ses_id) for ses_id in [casey_ticketed, *casey_unticketed, *robins])
+
+    # when an admin erases Casey
+    erased = requests.delete(stack.api(f"/customers/{casey_id}"), headers=stack.auth(), timeout=30)
+    month = _stack_now(stack)[:7]
+
+    # then the answer counts the ticketed mail and the four that became no message
+    assert erased.status_code == 200, erased.text
+    body = erased.json()
+    assert (body["raw_mails_deleted"], body["unticketed_mails_deleted"], body["quarantined_mails_deleted"]) == (1, 4, 0)
+
+    # and none of Casey's raw mail is left in the bucket, while Robin's is all still there
+    for ses_id in [casey_ticketed, *casey_unticketed]:
+        assert not stored(ses_id), f"inbound-mail/{ses_id} is still stored"
+    for ses_id in robins:
+        assert stored(ses_id), f"Robin's inbound-mail/{ses_id} was deleted"
+
+    # and the privacy log counts it, naming no address
+    dynamodb, table = stack.boto("dynamodb"), stack.resources["TICKETS_TABLE"]
+    (entry,) = [item for item in dynamodb.query(TableName=table, KeyConditionExpression="pk = :pk",
+                                                ExpressionAttributeValues={":pk": {"S": f"PRIVACY#{month}"}})["Items"]
+                if item.get("customer_id", {}).get("S") == casey_id]
+    assert (entry["raw_mails"]["N"], entry["unticketed_mails"]["N"]) == ("1", "4")
+    assert casey not in json.dumps(entry)
