@@ -307,6 +307,22 @@ def zendesk_user(user_id):
     return zendesk.users.show_user(app.current_request, user_id=user_id)
 
 
+@app.route("/api/v2/groups.json", methods=["GET", "POST"])
+def zendesk_groups():
+    if app.current_request.method == "POST":
+        return zendesk.groups.create_group(app.current_request)
+    return zendesk.groups.list_groups(app.current_request)
+
+
+@app.route("/api/v2/groups/{group_id}", methods=["GET", "PUT", "DELETE"])
+def zendesk_group(group_id):
+    if app.current_request.method == "PUT":
+        return zendesk.groups.update_group(app.current_request, group_id=group_id)
+    if app.current_request.method == "DELETE":
+        return zendesk.groups.delete_group(app.current_request, group_id=group_id)
+    return zendesk.groups.show_group(app.current_request, group_id=group_id)
+
+
 @app.route("/api/v2/organizations.json", methods=["GET", "POST"])
 def zendesk_organizations():
     if app.current_request.method == "POST":

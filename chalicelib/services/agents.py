@@ -45,7 +45,7 @@ def save_department(body: dict[str, Any]) -> dict[str, Any]:
 
     Department.from_dict(body)
     known = {"name", "strategy", "include_offline", "max_per_agent", "weights", "skill_relaxations", "overflow",
-             "offer_timeout_seconds", "conversation_style", "close_after_days", "business_hours"}
+             "offer_timeout_seconds", "conversation_style", "close_after_days", "business_hours", "description"}
     unknown = set(body) - known
     if unknown:
         raise ValidationError(f"unknown department settings {', '.join(sorted(unknown))}; "

@@ -278,6 +278,74 @@ def update_agent_user(agent: dict[str, Any], body: dict[str, Any]) -> dict[str, 
     return agent_store().update_agent(agent["id"], {"name": name.strip(), "updated_at": iso(now())})
 
 
+# groups (Parley's departments) -------------------------------------------------------------------------
+MAX_GROUP_NAME = 100
+
+
+def create_group(name: Any, description: Any = None) -> dict[str, Any]:
+    """A department for a new Zendesk group, with the default routing settings (least busy); 422 for a name
+    that is taken (departments are named case-insensitively)."""
+    from chalicelib.bootstrap import agent_store
+    from chalicelib.services.agents import save_department
+
+    name = _group_name(name)
+    if agent_store().get_department(name) is not None:
+        raise ValidationError(f"name {name} has already been taken by another group")
+    return save_department({"name": name, **({"description": _group_description(description)}
+                                               if description is not None else {})})
+
+
+def update_group(department: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Change a group's description. Its name is its department's key, which tickets, queues, agents and rules
+    refer to, so a new name is refused (422) rather than half applied."""
+    from chalicelib.services.agents import save_department
+
+    if "name" in body and _group_name(body["name"]).lower() != department["name"].lower():
+        raise ValidationError("name of a group cannot be changed: tickets, queues, agents and rules refer to "
+                              "Parley's department by its name; create a group with the new name and move them")
+    if "description" not in body:
+        return department
+    settings = {k: v for k, v in department.items() if k not in ("queue_length",)}
+    return save_department({**settings, "description": _group_description(body["description"])})
+
+
+def delete_group(department: dict[str, Any]) -> None:
+    """Delete a department that nothing depends on any more: no agent in it, no ticket waiting in its queue,
+    no other department overflowing to it (each a 422 that says what to move first)."""
+    from chalicelib.bootstrap import agent_store, ticket_store
+    from chalicelib.services.routing import forget_departments
+
+    store = agent_store()
+    name = department["name"]
+    members = sorted(a.get("email") or a["id"] for a in store.list_agents()
+                     if name.lower() in [d.lower() for d in a.get("departments") or []])
+    if members:
+        raise ValidationError(f"base: group {name} still has agents ({', '.join(members[:5])}); take them out of "
+                              "it first (PATCH /api/agents/{id} departments)")
+    waiting = ticket_store().queue_length(name)
+    if waiting:
+        raise ValidationError(f"base: {waiting} ticket(s) wait in group {name}'s queue; move them to another group "
+                              "first")
+    feeding = sorted(d["name"] for d in store.list_departments()
+                     if ((d.get("overflow") or {}).get("department") or "").lower() == name.lower())
+    if feeding:
+        raise ValidationError(f"base: group {name} takes the overflow of {', '.join(feeding)}; change that first")
+    store.delete_department(name)
+    forget_departments()
+
+
+def _group_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_GROUP_NAME:
+        raise ValidationError(f"name must be text of 1 to {MAX_GROUP_NAME} characters")
+    return name.strip()
+
+
+def _group_description(description: Any) -> str | None:
+    if description is not None and (not isinstance(description, str) or len(description) > 1000):
+        raise ValidationError("description must be text of up to 1000 characters, or null")
+    return description
+
+
 # tickets ---------------------------------------------------------------------------------------------
 def _forbid_light_agent(principal: Principal, what: str) -> None:
     if principal.role == "light_agent":

@@ -147,3 +147,7 @@ class AgentStore:
         """One department by name (case-insensitive), or None."""
         item = self._db.get_item(TableName=self._table, Key=to_item(_department_key(name))).get("Item")
         return _clean(item) if item else None
+
+    def delete_department(self, name: str) -> None:
+        """Delete a department by name (case-insensitive)."""
+        self._db.delete_item(TableName=self._table, Key=to_item(_department_key(name)))

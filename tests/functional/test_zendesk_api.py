@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 from zenpy import Zenpy
-from zenpy.lib.api_objects import Comment, Organization, Ticket, User
+from zenpy.lib.api_objects import Comment, Group, Organization, Ticket, User
 from zenpy.lib.exception import APIException, RecordNotFoundException
 
 ADMIN = "admin@parley.test"
@@ -536,3 +536,68 @@ def test_deleting_an_end_user_is_zendesks_soft_delete(zendesk, stack):
     assert admin.tickets(id=ticket.id).requester_id == user.id, "the deleted user's tickets stay theirs"
     assert [u.id for u in admin.users.search(query=email)] == [returning.id] and returning.id != user.id
     assert user.id not in {u.id for u in admin.users(role="end-user", cursor_pagination=100)}
+
+
+# groups (departments) -------------------------------------------------------------------------------------
+def test_groups_are_departments_created_shown_described_and_deleted(zendesk, stack):
+    admin = zendesk()
+    name = f"Returns {uuid.uuid4().hex[:6]}"
+
+    created = admin.groups.create(Group(name=name, description="Parcels coming back"))
+    shown = admin.groups(id=created.id)
+    listed = list(zendesk(AGENT).groups())
+    created.description = "Parcels and refunds"
+    described = admin.groups.update(created)
+    departments = requests.get(stack.api("/departments"), headers=stack.auth(ADMIN), timeout=10).json()
+    deleted = admin.groups.delete(created)
+    with pytest.raises(RecordNotFoundException) as gone:
+        admin.groups(id=created.id)
+
+    assert (shown.id, shown.name, shown.description) == (created.id, name, "Parcels coming back")
+    assert {"Support", "Billing", name} <= {g.name for g in listed}
+    assert next(g for g in listed if g.name == name).id == created.id
+    assert described.description == "Parcels and refunds" and described.id == created.id
+    assert name in [d["name"] for d in departments["departments"]], "a group is a routing department"
+    assert deleted.status_code == 204 and _error(gone)[0] == 404
+    assert name not in {g.name for g in admin.groups()}
+
+
+def test_only_admins_change_groups_and_bad_ones_are_refused(zendesk):
+    admin = zendesk()
+    support = next(g for g in admin.groups() if g.name == "Support")
+
+    with pytest.raises(APIException) as by_agent:
+        zendesk(AGENT).groups.create(Group(name=f"Mine {uuid.uuid4().hex[:6]}"))
+    with pytest.raises(APIException) as taken:
+        admin.groups.create(Group(name="support"))
+    with pytest.raises(APIException) as renamed:
+        admin.groups.update(Group(id=support.id, name="Helpdesk"))
+    with pytest.raises(APIException) as has_agents:
+        admin.groups.delete(support)
+
+    assert _error(by_agent)[0] == 403
+    assert _error(taken)[0] == 422 and "name" in _error(taken)[1]["details"]
+    assert _error(renamed)[0] == 422 and "name" in _error(renamed)[1]["details"]
+    assert _error(has_agents)[0] == 422 and "agents" in str(_error(has_agents)[1]["details"])
+    assert admin.groups(id=support.id).name == "Support"
+
+
+def test_a_tickets_group_id_is_its_department(zendesk):
+    admin = zendesk()
+    groups = {g.name: g.id for g in admin.groups()}
+    empty = admin.groups.create(Group(name=f"Night shift {uuid.uuid4().hex[:6]}"))
+
+    ticket = _new_ticket(admin, _email(), group_id=groups["Billing"])
+    ticket.group_id = empty.id
+    audit = admin.tickets.update(ticket)
+    with pytest.raises(APIException) as waiting:
+        admin.groups.delete(empty)
+    with pytest.raises(APIException) as unknown:
+        _new_ticket(admin, _email(), group_id=987654321)
+
+    assert admin.tickets(id=ticket.id).group_id == empty.id
+    assert {"field_name": "group_id", "value": empty.id, "previous_value": groups["Billing"]}.items() <= \
+        next(e for e in audit.audit.events if e.get("field_name") == "group_id").items()
+    assert [t.id for t in admin.search(type="ticket", group=empty.id)] == [ticket.id]
+    assert _error(waiting)[0] == 422 and "queue" in str(_error(waiting)[1]["details"])
+    assert _error(unknown)[0] == 422 and "group_id" in _error(unknown)[1]["details"]

@@ -152,3 +152,31 @@ def test_path_ids_accept_the_json_suffix_only_on_numbers():
     assert numeric_id("42.json") == 42 and numeric_id("42") == 42
     with pytest.raises(NotFoundError):
         numeric_id("me.json")
+
+
+def test_departments_read_as_zendesk_groups_numbered_by_lowercase_name():
+    ids = FakeIds()
+    presenter = Presenter("http://desk.test", ids=ids)
+
+    groups = presenter.groups([{"name": "Billing", "description": "Invoices"}, {"name": "Support"}])
+
+    assert [(g["id"], g["name"], g["description"]) for g in groups] == [(100, "Billing", "Invoices"),
+                                                                       (101, "Support", "")]
+    assert groups[0]["url"] == "http://desk.test/api/v2/groups/100.json" and groups[0]["deleted"] is False
+    assert presenter.group({"name": "BILLING"})["id"] == 100, "a department's number follows its name in any case"
+
+
+def test_users_of_both_kinds_are_numbered_together():
+    presenter = Presenter("http://desk.test", ids=FakeIds())
+
+    users = presenter.users([("customer", {"id": "c_mia", "name": "Mia", "email": "mia@example.com",
+                                           "tags": ["vip"], "user_fields": {"plan": "pro"},
+                                           "identities": [{"channel": "phone", "address": "+4930123"}]}),
+                             ("agent", {"id": "a_sam", "name": "Sam", "role": "light_agent",
+                                        "departments": ["Support"]}),
+                             ("customer", {"id": "c_gone", "name": "Gone", "deleted_at": "2026-03-10T09:00:00Z"})])
+
+    assert [(u["id"], u["role"], u["active"]) for u in users] == [(100, "end-user", True), (101, "agent", True),
+                                                                 (102, "end-user", False)]
+    assert users[0]["phone"] == "+4930123" and users[0]["tags"] == ["vip"] and users[0]["user_fields"] == {"plan": "pro"}
+    assert users[1]["role_type"] == 1 and users[1]["default_group_id"] == 103

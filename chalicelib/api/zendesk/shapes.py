@@ -177,6 +177,21 @@ class Presenter:
                 "last_login_at": None, "two_factor_auth_enabled": None, "signature": None, "moderator": False,
                 "custom_role_id": None, "report_csv": False, "user_fields": {}}
 
+    # groups --------------------------------------------------------------------------------------
+    def groups(self, departments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Departments as Zendesk groups, numbered in one batch."""
+        numbers = self.group_numbers(d["name"] for d in departments)
+        return [self.group(d, numbers[d["name"].lower()]) for d in departments]
+
+    def group(self, department: dict[str, Any], number: int | None = None) -> dict[str, Any]:
+        """A department as a Zendesk group."""
+        if number is None:
+            number = self.group_numbers([department["name"]])[department["name"].lower()]
+        return {"id": number, "url": f"{self.base}/api/v2/groups/{number}.json", "name": department["name"],
+                "description": department.get("description") or "", "default": False, "deleted": False,
+                "is_public": True, "created_at": zendesk_time(department.get("created_at")),
+                "updated_at": zendesk_time(department.get("updated_at") or department.get("created_at"))}
+
     # organizations -------------------------------------------------------------------------------
     def organization(self, org: dict[str, Any]) -> dict[str, Any]:
         """An organization in Zendesk's shape."""
