@@ -601,3 +601,36 @@ def test_a_tickets_group_id_is_its_department(zendesk):
     assert [t.id for t in admin.search(type="ticket", group=empty.id)] == [ticket.id]
     assert _error(waiting)[0] == 422 and "queue" in str(_error(waiting)[1]["details"])
     assert _error(unknown)[0] == 422 and "group_id" in _error(unknown)[1]["details"]
+
+
+# side-loading -----------------------------------------------------------------------------------------------
+def test_tickets_side_load_their_users_groups_and_organizations(zendesk, stack):
+    admin = zendesk()
+    domain = f"side-{uuid.uuid4().hex[:8]}.com"
+    organization = admin.organizations.create(Organization(name=f"Side {domain}", domain_names=[domain]))
+    billing = next(g for g in admin.groups() if g.name == "Billing")
+    me = admin.users.me()
+    ticket = _new_ticket(admin, f"mia@{domain}", group_id=billing.id, assignee_id=me.id)
+    requests_made: list[str] = []
+    cached = Zenpy(subdomain="parley", email=ADMIN, password=PASSWORDS[ADMIN])  # zenpy's cache, as users have it
+    cached.tickets.session.hooks["response"].append(lambda response, **_: requests_made.append(response.url))
+
+    shown = cached.tickets(id=ticket.id, include=["users", "groups", "organizations"])
+    seen = (shown.requester.email, shown.assignee.name, shown.submitter.id, shown.group.name, shown.organization.name)
+    listed = requests.get(f"{stack.url}/api/v2/tickets.json", params={"include": "users,groups", "per_page": 5},
+                          auth=(ADMIN, PASSWORDS[ADMIN]), timeout=10).json()
+    found = requests.get(f"{stack.url}/api/v2/search.json", auth=(ADMIN, PASSWORDS[ADMIN]), timeout=10,
+                         params={"query": f"requester:mia@{domain}", "include": "tickets(users,organizations)"}).json()
+    many = requests.get(f"{stack.url}/api/v2/tickets/show_many.json", auth=(ADMIN, PASSWORDS[ADMIN]), timeout=10,
+                        params={"ids": str(ticket.id), "include": "organizations"}).json()
+
+    assert seen == (f"mia@{domain}", me.name, me.id, "Billing", organization.name)
+    assert [url.split("?")[0].removeprefix(stack.url) for url in requests_made] == [f"/api/v2/tickets/{ticket.id}.json"], \
+        "zenpy fetched what the side-loads should have given it"
+    listed_users = {u["id"] for u in listed["users"]}
+    assert all({t["requester_id"], t["submitter_id"]} <= listed_users for t in listed["tickets"])
+    assert {t["group_id"] for t in listed["tickets"] if t["group_id"]} == {g["id"] for g in listed["groups"]}
+    assert "organizations" not in listed
+    assert {u["id"] for u in found["users"]} == {ticket.requester_id, me.id}
+    assert [o["id"] for o in found["organizations"]] == [organization.id] and "groups" not in found
+    assert [o["id"] for o in many["organizations"]] == [organization.id] and "users" not in many

@@ -180,3 +180,14 @@ def test_users_of_both_kinds_are_numbered_together():
                                                                  (102, "end-user", False)]
     assert users[0]["phone"] == "+4930123" and users[0]["tags"] == ["vip"] and users[0]["user_fields"] == {"plan": "pro"}
     assert users[1]["role_type"] == 1 and users[1]["default_group_id"] == 103
+
+
+@pytest.mark.parametrize("raw, wanted", [
+    (None, []), ("", []), ("users", ["users"]), ("organizations,users,groups", ["users", "groups", "organizations"]),
+    ("tickets(users,groups)", ["users", "groups"]), ("users, last_audits,metric_sets", ["users"]),
+    ("tickets(organizations),users", ["users", "organizations"]),
+])
+def test_the_side_loads_asked_for(raw, wanted):
+    from chalicelib.api.zendesk.sideload import includes
+
+    assert includes(raw) == wanted

@@ -8,6 +8,7 @@ from chalicelib.api.tokens import Principal
 from chalicelib.api.zendesk.http import BadRequestError, base_url, query_params, zendesk_view
 from chalicelib.api.zendesk.pagination import page_request
 from chalicelib.api.zendesk.shapes import Presenter
+from chalicelib.api.zendesk.sideload import includes, sideloaded
 from chalicelib.domain import search_query
 from chalicelib.services import zendesk
 
@@ -41,10 +42,15 @@ def search(request: Any, principal: Principal) -> dict[str, Any]:
 
 def _body(request: Any, tickets: list[dict[str, Any]], after: str | None, query: str, page: Any,
           terms: list[Any]) -> dict[str, Any]:
+    params = query_params(request)
     base = f"{base_url(request)}/api/v2/search.json?query={quote(query)}&per_page={page.size}"
-    results = [{**t, "result_type": "ticket"} for t in Presenter(base_url(request)).tickets(tickets)]
+    for name in ("include",):
+        if params.get(name):
+            base += f"&{name}={quote(params[name])}"
+    presenter = Presenter(base_url(request))
+    results = [{**t, "result_type": "ticket"} for t in presenter.tickets(tickets)]
     seen = (page.page - 1) * page.size + len(results)
     return {"results": results, "facets": None,
             "next_page": f"{base}&page={page.page + 1}&after={quote(after)}" if after else None,
             "previous_page": f"{base}&page={page.page - 1}" if page.page > 1 else None,
-            "count": seen + (1 if after else 0)}
+            "count": seen + (1 if after else 0), **sideloaded(presenter, tickets, includes(params.get("include")))}

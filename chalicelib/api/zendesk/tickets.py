@@ -9,6 +9,7 @@ from chalicelib.api.zendesk.http import (BadRequestError, RecordInvalidError, ba
                                          read_object, zendesk_view)
 from chalicelib.api.zendesk.pagination import cursor_body, offset_body, page_request, walk_to_offset
 from chalicelib.api.zendesk.shapes import Presenter, agent_ref, custom_fields_out, customer_ref, zendesk_status
+from chalicelib.api.zendesk.sideload import includes, sideloaded
 from chalicelib.services import zendesk
 from chalicelib.services.zendesk import Comment, TicketDraft
 
@@ -20,34 +21,42 @@ _TAGS = re.compile(r"<[^>]+>")
 # reads -------------------------------------------------------------------------------------------------
 @zendesk_view()
 def list_tickets(request: Any, principal: Principal) -> dict[str, Any]:
-    """Every ticket newest first (deleted ones left out), by cursor or offset pagination."""
+    """Every ticket newest first (deleted ones left out), by cursor or offset pagination; ?include=users,groups,
+    organizations side-loads the people, groups and organizations they name."""
     from chalicelib.bootstrap import ticket_store
 
-    page = page_request(query_params(request))
+    params = query_params(request)
+    page = page_request(params)
     url = f"{base_url(request)}/api/v2/tickets.json"
     presenter = Presenter(base_url(request))
+    wanted = includes(params.get("include"))
 
     def fetch(limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         return ticket_store().list_tickets(limit=limit, cursor=cursor)
 
     if page.cursor:
         tickets, after = fetch(page.size, page.after)
-        return cursor_body("tickets", presenter.tickets(tickets), after, url, page.size)
-    tickets, more = walk_to_offset(fetch, page)
-    return offset_body("tickets", presenter.tickets(tickets), more, url, page)
+        body = cursor_body("tickets", presenter.tickets(tickets), after, url, page.size)
+    else:
+        tickets, more = walk_to_offset(fetch, page)
+        body = offset_body("tickets", presenter.tickets(tickets), more, url, page)
+    return {**body, **sideloaded(presenter, tickets, wanted)}
 
 
 @zendesk_view()
 def show_ticket(request: Any, principal: Principal, ticket_id: str) -> dict[str, Any]:
-    """One ticket."""
+    """One ticket; ?include=users,groups,organizations side-loads the records it names."""
     from chalicelib.services.tickets import load_ticket
 
-    return {"ticket": Presenter(base_url(request)).ticket(load_ticket(numeric_id(ticket_id)))}
+    ticket = load_ticket(numeric_id(ticket_id))
+    presenter = Presenter(base_url(request))
+    wanted = includes(query_params(request).get("include"))
+    return {"ticket": presenter.ticket(ticket), **sideloaded(presenter, [ticket], wanted)}
 
 
 @zendesk_view()
 def show_many(request: Any, principal: Principal) -> dict[str, Any]:
-    """Up to 100 tickets by id (?ids=1,2,3), in the order asked; unknown ids are left out."""
+    """Up to 100 tickets by id (?ids=1,2,3), in the order asked; unknown ids are left out; ?include= side-loads."""
     from chalicelib.bootstrap import ticket_store
 
     raw = query_params(request).get("ids", "")
@@ -57,8 +66,10 @@ def show_many(request: Any, principal: Principal) -> dict[str, Any]:
     wanted = list(dict.fromkeys(int(p) for p in parts))
     found = {t["id"]: t for t in ticket_store().get_tickets(wanted)}
     tickets = [found[i] for i in wanted if i in found]
-    return {"tickets": Presenter(base_url(request)).tickets(tickets), "next_page": None, "previous_page": None,
-            "count": len(tickets)}
+    presenter = Presenter(base_url(request))
+    loads = sideloaded(presenter, tickets, includes(query_params(request).get("include")))
+    return {"tickets": presenter.tickets(tickets), "next_page": None, "previous_page": None,
+            "count": len(tickets), **loads}
 
 
 @zendesk_view()
