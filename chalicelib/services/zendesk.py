@@ -603,6 +603,35 @@ def search_tickets(terms: list[Any], *, limit: int, after: str | None) -> Search
     return SearchPage(found, None if exhausted else last, examined)
 
 
+MAX_SORTED_CANDIDATES = 10_000  # tickets a sorted search may examine: it needs every match to sort them
+
+
+def search_tickets_sorted(terms: list[Any], *, field: str, descending: bool, offset: int,
+                          limit: int) -> tuple[list[dict[str, Any]], int]:
+    """A page of the tickets matching every term in the order asked for, and how many match in all.
+
+    Sorting needs every match, so the search walks all its candidates (in bounded steps, as search_tickets
+    does) up to MAX_SORTED_CANDIDATES; a query with more is a ValidationError asking to narrow it, never a
+    wrong order. Each page walks again: sorted pages cost more reads than newest-first ones.
+    """
+    from chalicelib.domain.search_sort import sorted_tickets
+
+    found: list[dict[str, Any]] = []
+    examined, after = 0, None
+    while True:
+        step = search_tickets(terms, limit=MAX_SEARCH_CANDIDATES, after=after)
+        found += step.tickets
+        examined += step.examined
+        after = step.next_after
+        if after is None:
+            break
+        if examined >= MAX_SORTED_CANDIDATES:
+            raise ValidationError(f"sort_by: a sorted search examines at most {MAX_SORTED_CANDIDATES} tickets; "
+                                  "narrow the query (status, requester, a created range) or leave sort_by out")
+    ordered = sorted_tickets(found, field, descending)
+    return ordered[offset:offset + limit], len(ordered)
+
+
 def _resolve(term: Any) -> Any:
     """Put the Parley ids a lookup term names into it (requester email → customer id, ...)."""
     from chalicelib.bootstrap import agent_store, organization_store

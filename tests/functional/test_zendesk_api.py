@@ -634,3 +634,38 @@ def test_tickets_side_load_their_users_groups_and_organizations(zendesk, stack):
     assert {u["id"] for u in found["users"]} == {ticket.requester_id, me.id}
     assert [o["id"] for o in found["organizations"]] == [organization.id] and "groups" not in found
     assert [o["id"] for o in many["organizations"]] == [organization.id] and "users" not in many
+
+
+# search sort --------------------------------------------------------------------------------------------------
+def test_search_results_sort_by_priority_status_type_and_dates(zendesk, stack):
+    client = zendesk()
+    email = _email("sorted")
+    made = {name: _new_ticket(client, email, subject=f"Sorted {name}", priority=priority, type=kind)
+            for name, priority, kind in (("a", "high", "task"), ("b", "low", "question"),
+                                         ("c", "urgent", None), ("d", "normal", "incident"))}
+    made["b"].status = "pending"
+    client.tickets.update(made["b"])
+    made["c"].status = "solved"
+    client.tickets.update(made["c"])  # c, then b, are the most recently updated
+    names = {t.id: name for name, t in made.items()}
+
+    def order(**sort) -> str:
+        return "".join(names[t.id] for t in client.search(f"requester:{email}", type="ticket", **sort))
+
+    auth = (ADMIN, PASSWORDS[ADMIN])
+    page1 = requests.get(f"{stack.url}/api/v2/search.json", auth=auth, timeout=10, params={
+        "query": f"requester:{email}", "sort_by": "priority", "sort_order": "asc", "per_page": 3}).json()
+    page2 = requests.get(page1["next_page"], auth=auth, timeout=10).json()
+    with pytest.raises(APIException) as bad:
+        list(client.search(f"requester:{email}", type="ticket", sort_by="flavour"))
+
+    assert order(sort_by="priority", sort_order="asc") == "bdac"
+    assert order(sort_by="priority", sort_order="desc") == "cadb"
+    assert order(sort_by="priority") == "cadb", "desc when sort_order is left out, as Zendesk"
+    assert order(sort_by="status", sort_order="asc") == "adbc"  # new, new (older first), pending, solved
+    assert order(sort_by="ticket_type", sort_order="asc") == "cbda"  # none, question, incident, task
+    assert order(sort_by="created_at", sort_order="asc") == "abcd"
+    assert order(sort_by="updated_at", sort_order="desc")[:2] == "cb"
+    assert [names[r["id"]] for r in page1["results"] + page2["results"]] == list("bdac")
+    assert page1["count"] == 4 and "sort_by=priority" in page1["next_page"] and page2["next_page"] is None
+    assert _error(bad)[0] == 400 and "sort_by" in _error(bad)[1]["description"]
