@@ -164,7 +164,8 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
 
     Only what is the customer's goes: an identity is deleted only while it still points to them
     (a conditional delete), and quarantined and unticketed mail is looked up only by the email
-    addresses that do.
+    addresses that do — or, for a customer deleted through the Zendesk API (its identities freed),
+    by its former addresses, taking only mail received before the deletion.
     The customers merged into this one are erased with it: their tickets, identities and mail moved
     here at the merge, and their leftover profiles and own items (thread pointers, page visits) go
     now; their ids are marked erased too, so their old visitor tokens stop working.
@@ -199,8 +200,11 @@ def erase_customer(actor: str, customer_id: str) -> dict[str, Any]:
     owned = [(identity, owner) for identity in _unique([i for c in profiles for i in c.get("identities") or []])
              if (owner := store.customer_for_identity(identity["channel"], identity["address"])) in ids]
     addresses = _email_addresses([identity for identity, _ in owned])
-    quarantined = [record for address in addresses for record in email_intake_store().quarantined_from(address)]
-    unticketed = [record for address in addresses for record in email_intake_store().unticketed_mail_of(address)]
+    # a soft-deleted customer's addresses were freed: their mail is what came before the deletion
+    freed = [(address, c["deleted_at"]) for c in profiles if c.get("deleted_at")
+             for address in _email_addresses(c.get("identities") or []) if address not in addresses]
+    quarantined = _mail_records(email_intake_store().quarantined_from, addresses, freed)
+    unticketed = _mail_records(email_intake_store().unticketed_mail_of, addresses, freed)
     unticketed_raw = {key for record in unticketed if _is_mail_key(key := record.get("raw_key"))} - raw_mails
     _delete_objects(sorted({key for record in quarantined for key in (record.get("s3_key"), record.get("raw_key"))
                             if _is_mail_key(key)} | unticketed_raw))
@@ -246,6 +250,14 @@ def _with_merged_customers(store: Any, customer: dict[str, Any]) -> tuple[list[d
     while more := {i for i, p in profiles.items() if i not in ids and p.get("merged_into") in ids}:
         ids |= more
     return [p for i, p in profiles.items() if i in ids], list(profiles.values())
+
+
+def _mail_records(lookup: Any, addresses: list[str], freed: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The mail records of the addresses, and of freed addresses those received until they were freed."""
+    records = {(r["pk"], r["sk"]): r for address in addresses for r in lookup(address)}
+    records.update({(r["pk"], r["sk"]): r for address, until in freed for r in lookup(address)
+                    if str(r.get("received_at") or "") <= until})
+    return list(records.values())
 
 
 def _email_addresses(identities: list[dict[str, str]]) -> list[str]:

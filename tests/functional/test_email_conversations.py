@@ -355,3 +355,41 @@ def test_erasing_a_customer_deletes_the_raw_mail_from_or_about_them_that_became_
                 if item.get("customer_id", {}).get("S") == casey_id]
     assert (entry["raw_mails"]["N"], entry["unticketed_mails"]["N"]) == ("1", "4")
     assert casey not in json.dumps(entry)
+
+
+def test_erasing_a_customer_deleted_through_the_zendesk_api_takes_the_mail_from_before_the_deletion(stack):
+    s3, bucket = stack.boto("s3"), stack.resources["ATTACHMENTS_BUCKET"]
+    admin = ("admin@parley.test", "Parley-admin-1")
+
+    def stored(ses_id: str) -> bool:
+        return s3.list_objects_v2(Bucket=bucket, Prefix=f"inbound-mail/{ses_id}").get("KeyCount", 0) > 0
+
+    def auto_reply(sender: str) -> str:
+        raw = (EMAIL_DIR / "sisimai__rfc3834-01.eml").read_bytes().replace(
+            b"From: kijitora@example.net", f"From: {sender}".encode())
+        answer = send_mail(stack, raw, mail_from=sender)
+        assert "(auto_reply" in answer
+        return answer.split()[2]
+
+    # given a customer with a ticket, whose mailbox also answered automatically once
+    sender = f"{unique('deleted-')}@customer.example"
+    send_mail(stack, _mail(sender, f"Order {unique()}", "Where is my order?"), mail_from=sender)
+    old_id = wait_for_ticket(stack, "email", sender, channel="email")["ticket"]["requester_id"]
+    before = auto_reply(sender)
+
+    # and an agent deleted them through the Zendesk API (a soft delete: their address is free again)
+    found = requests.get(stack.api("/v2/users/search.json"), params={"query": f"email:{sender}"}, auth=admin, timeout=30)
+    assert found.status_code == 200, found.text
+    (user,) = found.json()["users"]
+    assert requests.delete(stack.api(f"/v2/users/{user['id']}"), auth=admin, timeout=30).status_code == 200
+
+    # and the address wrote again afterwards: that is a new customer's mail now
+    after = auto_reply(sender)
+
+    # when an admin erases the deleted customer
+    erased = requests.delete(stack.api(f"/customers/{old_id}"), headers=stack.auth(), timeout=30)
+
+    # then their mail from before the deletion is gone, and the new customer's is still there
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["unticketed_mails_deleted"] == 1
+    assert not stored(before) and stored(after)
