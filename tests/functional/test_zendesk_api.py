@@ -432,9 +432,11 @@ def test_users_are_listed_by_page_and_filtered_by_role(zendesk, stack):
 
     ids = [u.id for u in walked]
     assert mine <= set(ids) and len(ids) == len(set(ids)), "a user appeared on two pages"
-    assert {u.email for u in agents} == {AGENT, "agent2@parley.test", LIGHT_AGENT}
-    assert [u.email for u in admins] == [ADMIN] and admins[0].role == "admin"
-    assert {u.email for u in staff} == {ADMIN, AGENT, "agent2@parley.test", LIGHT_AGENT}
+    # other tests may have added agents: the demo ones are there, and each list holds its role only
+    assert {AGENT, "agent2@parley.test", LIGHT_AGENT} <= {u.email for u in agents}
+    assert {u.role for u in agents} == {"agent"} and {u.role for u in admins} == {"admin"}
+    assert ADMIN in {u.email for u in admins}
+    assert {u.id for u in staff} == {u.id for u in agents} | {u.id for u in admins}
     assert mine <= {u.id for u in end_users} and {u.role for u in end_users} == {"end-user"}
     assert len(page1["users"]) == 2 and page1["previous_page"] is None
     assert not {u["id"] for u in page1["users"]} & {u["id"] for u in page2["users"]}
