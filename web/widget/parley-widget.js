@@ -387,6 +387,8 @@
                   attachments: files(message.attachments) };
     if (known >= 0) list[known] = entry; else list.push(entry);
     list.sort(function (a, b) { return (a.seq || Infinity) - (b.seq || Infinity); });
+    // our own message came back stored (its frame may come before the ack): it is no longer to be sent
+    state.outbox = state.outbox.filter(function (m) { return m.client_msg_id !== message.id; });
     if (frame.seq > state.lastSeq) state.lastSeq = frame.seq;
     if (message.author_type !== 'customer') {
       ui.showTyping(false);
