@@ -19,6 +19,7 @@ from chalicelib.observability import count, logger
 from chalicelib.store.keys import month_bucket
 from chalicelib.services import rules
 from chalicelib.services.routing import capacity_items, plan_new, route
+from chalicelib.services.tickets import ticket_to_change
 from chalicelib.services.ticket_fields import clean_metadata
 from chalicelib.store.tickets import CapacityError, DuplicateError
 
@@ -155,9 +156,9 @@ def _target(store: Any, contact: Contact, customer_id: str, known: dict[str, Any
             raise ValidationError(f"conversation {contact.conversation_id} is not this customer's")
         if conversation["last_seq"] == 0:  # reserved by the API; its ticket is created now
             return None, conversation["ticket_id"], None
-        return store.get_ticket(conversation["ticket_id"]), None, conversation
+        return ticket_to_change(conversation["ticket_id"]), None, conversation
     if contact.ticket_id:
-        ticket = store.get_ticket(contact.ticket_id)
+        ticket = ticket_to_change(contact.ticket_id)
         if ticket and ticket["requester_id"] == customer_id:
             return ticket, None, None
         return None, None, None  # a token for someone else's ticket: start a new one

@@ -19,13 +19,26 @@ EDITABLE = ("status", "priority", "type", "assignee_id", "department", "tags", "
 MAX_TAGS = 50
 
 
-def load_ticket(ticket_id: int) -> dict[str, Any]:
-    """A ticket or NotFoundError."""
+def load_ticket(ticket_id: int, *, to_change: bool = False) -> dict[str, Any]:
+    """A ticket or NotFoundError. to_change: the rules will run on it (see ticket_to_change)."""
     from chalicelib.bootstrap import ticket_store
 
-    ticket = ticket_store().get_ticket(ticket_id)
+    ticket = ticket_to_change(ticket_id) if to_change else ticket_store().get_ticket(ticket_id)
     if ticket is None:
         raise NotFoundError(f"ticket {ticket_id} not found")
+    return ticket
+
+
+def ticket_to_change(ticket_id: int) -> dict[str, Any] | None:
+    """A ticket the rules will run on, or None: the admin-settings revision they need is read in the same round
+    trip when this invocation has not read it yet."""
+    from chalicelib.bootstrap import config_store, ticket_store
+
+    settings = config_store().revision_to_read()
+    if settings is None:
+        return ticket_store().get_ticket(ticket_id)
+    ticket, revision = ticket_store().get_ticket_and_item(ticket_id, *settings)
+    config_store().saw_revision(revision)
     return ticket
 
 
@@ -95,7 +108,7 @@ def update_ticket(principal: Principal, ticket_id: int, changes: dict[str, Any],
     """
     if principal.role == "light_agent":
         raise ForbiddenError("light agents can add internal notes but cannot change tickets")
-    ticket = load_ticket(ticket_id)
+    ticket = load_ticket(ticket_id, to_change=True)
     if expected_version is not None and expected_version != ticket["version"]:
         raise stale_ticket_error(ticket_id, expected_version)
     clean = _validated(ticket, changes)
@@ -116,7 +129,7 @@ def add_agent_message(principal: Principal, ticket_id: int, body: str, public: b
     """
     if public and principal.role == "light_agent":
         raise ForbiddenError("light agents can add internal notes only; send it with \"public\": false")
-    ticket = load_ticket(ticket_id)
+    ticket = load_ticket(ticket_id, to_change=True)
     files = agent_files.attach(ticket, attachments) if attachments else None
     _, message = _commit(principal, ticket, {}, (body, public), message_id=message_id, files=files,
                          conversation=conversation)

@@ -82,6 +82,20 @@ class ConfigStore:
         self._seen.revision = (number, revision)
         return revision
 
+    def revision_to_read(self) -> tuple[str, dict[str, Any]] | None:
+        """(table, key) of the revision item when this invocation has not read it yet (None when it has), for a
+        caller that reads it along with something else in one BatchGetItem (consistently) and hands it to
+        `saw_revision`."""
+        number = invocation_number()
+        seen = getattr(self._seen, "revision", None)
+        if number and seen and seen[0] == number:
+            return None
+        return self._table, _REVISION_KEY
+
+    def saw_revision(self, item: dict[str, Any] | None) -> None:
+        """The revision item (raw, or None when there is none) a caller read for this invocation."""
+        self._seen.revision = (invocation_number(), int(from_item(item)["revision"]) if item else 0)
+
     def bump(self) -> None:
         """Make every container read admin settings again (after a rule or a department changed)."""
         self._db.update_item(TableName=self._table, Key=to_item(_REVISION_KEY), UpdateExpression="ADD revision :one",

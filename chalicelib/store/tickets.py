@@ -551,6 +551,21 @@ class TicketStore:
         item = self._db.get_item(TableName=self._table, Key=to_item(keys.ticket(ticket_id))).get("Item")
         return _clean(item) if item else None
 
+    def get_ticket_and_item(self, ticket_id: int, table: str, key: dict[str, Any]
+                            ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """One ticket and one raw item of another table (read consistently) in one BatchGetItem round trip."""
+        request: dict[str, Any] = {self._table: {"Keys": [to_item(keys.ticket(ticket_id))]},
+                                   table: {"Keys": [to_item(key)], "ConsistentRead": True}}
+        ticket = item = None
+        while request:
+            result = self._db.batch_get_item(RequestItems=request)
+            for found in result["Responses"].get(self._table, []):
+                ticket = _clean(found)
+            for found in result["Responses"].get(table, []):
+                item = found
+            request = result.get("UnprocessedKeys") or None
+        return ticket, item
+
     def get_tickets(self, ticket_ids: list[int]) -> list[dict[str, Any]]:
         """Several tickets in one BatchGetItem (missing ones are left out)."""
         found: list[dict[str, Any]] = []
