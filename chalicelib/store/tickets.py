@@ -172,16 +172,23 @@ class TicketStore:
             self.delete_identity(channel, address, customer_id)
 
     def _customer_transact(self, customer_id: str, tagged: list[Tagged]) -> None:
+        failed = self._tagged_transact(tagged)
+        if "duplicate" in failed:
+            raise DuplicateError(f"an identity is taken by another customer than {customer_id}")
+        if failed:
+            raise ConflictError(f"customer {customer_id} was changed meanwhile; fetch it again and retry")
+
+    def _tagged_transact(self, tagged: list[Tagged]) -> list[str]:
+        """One TransactWriteItems; the tags of the items whose condition failed (empty: it was written)."""
         try:
             self._db.transact_write_items(TransactItems=[item for item, _ in tagged])
+            return []
         except self._db.exceptions.TransactionCanceledException as error:
             reasons = transaction_failed_on_condition(error)
-            tags = [tag for (_, tag), reason in zip(tagged, reasons) if reason == "ConditionalCheckFailed"]
-            if "duplicate" in tags:
-                raise DuplicateError(f"an identity is taken by another customer than {customer_id}") from None
-            if tags:
-                raise ConflictError(f"customer {customer_id} was changed meanwhile; fetch it again and retry") from None
-            raise
+            failed = [tag for (_, tag), reason in zip(tagged, reasons) if reason == "ConditionalCheckFailed"]
+            if not failed:
+                raise
+            return [str(tag) for tag in failed]
 
     def get_customer(self, customer_id: str) -> dict[str, Any] | None:
         """A customer profile, or None."""
@@ -800,18 +807,13 @@ class TicketStore:
 
     def _transact(self, tagged: list[Tagged], ticket: dict[str, Any]) -> None:
         """One TransactWriteItems; a failed condition raises the error its item's tag names."""
-        try:
-            self._db.transact_write_items(TransactItems=[item for item, _ in tagged])
-        except self._db.exceptions.TransactionCanceledException as error:
-            reasons = transaction_failed_on_condition(error)
-            tags = [tag for (_, tag), reason in zip(tagged, reasons) if reason == "ConditionalCheckFailed"]
-            if "duplicate" in tags:
-                raise DuplicateError(f"this was stored already (ticket {ticket.get('id')})") from None
-            if "capacity" in tags:
-                raise CapacityError("the agent's capacity was taken meanwhile; route again") from None
-            if tags:
-                raise stale_ticket_error(ticket["id"], ticket["version"]) from None
-            raise
+        failed = self._tagged_transact(tagged)
+        if "duplicate" in failed:
+            raise DuplicateError(f"this was stored already (ticket {ticket.get('id')})")
+        if "capacity" in failed:
+            raise CapacityError("the agent's capacity was taken meanwhile; route again")
+        if failed:
+            raise stale_ticket_error(ticket["id"], ticket["version"])
 
 
 def _current_month() -> str:
