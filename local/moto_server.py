@@ -26,6 +26,8 @@ from typing import Any, Callable, Iterable
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from local.gc_pauses import keep_collections_short
+
 STATS_PATH = "/_parley/calls"
 
 
@@ -128,6 +130,7 @@ def serve(host: str, port: int) -> None:
                          threaded=True, request_handler=MotoRequestHandler)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the stack that started it decides when it stops
+    keep_collections_short()
     server.serve_forever()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from local.cfn import load_template
+from local.gc_pauses import keep_collections_short
 from local.resources import TEMPLATE, create_resources
 from local.worker import QueueSource, connect_websocket_api, follow_clock, run
 
@@ -75,6 +76,7 @@ class LocalStack:
         if self.data_dir:
             self._saver = threading.Thread(target=self._save_periodically, name="saver", daemon=True)
             self._saver.start()
+        keep_collections_short(self.stop_event)
         self.ready = True
 
     def _aws_environment(self) -> None:

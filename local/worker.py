@@ -60,6 +60,7 @@ def run(environment: dict[str, str], sources: list[QueueSource], concurrency: in
     app_module = importlib.import_module("app")
     connect_websocket_api(app_module, websocket_url, region)
 
+    from local.gc_pauses import keep_collections_short
     from local.pollers import QueuePoller
 
     stopping = threading.Event()
@@ -68,6 +69,7 @@ def run(environment: dict[str, str], sources: list[QueueSource], concurrency: in
                            region, stopping, concurrency=concurrency) for s in sources]
     for poller in pollers:
         poller.start()
+    keep_collections_short(stopping)
     ready.set()
     parent = os.getppid()
     while not stop.wait(1):
