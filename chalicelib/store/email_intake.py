@@ -60,16 +60,9 @@ class EmailIntakeStore:
 
     def quarantined_from(self, sender: str) -> list[dict[str, Any]]:
         """Every quarantined mail from one sender address, with its item key (pk, sk) and S3 keys."""
-        params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
-                                  "KeyConditionExpression": "gsi1pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": value(f"{_FROM_PREFIX}{sender.lower()}")}}
-        records: list[dict[str, Any]] = []
-        while True:
-            result = self._db.query(**params)
-            records.extend(from_item(item) for item in result["Items"])
-            if "LastEvaluatedKey" not in result:
-                return records
-            params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+        return [from_item(item) for item in query_all(
+            self._db, TableName=self._table, IndexName="GSI1", KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": value(f"{_FROM_PREFIX}{sender.lower()}")})]
 
     def keep_unticketed(self, record: dict[str, Any], addresses: list[str]) -> None:
         """Index a mail that became no message (id, received_at, raw_key, reason) under each address, in one

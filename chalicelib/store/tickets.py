@@ -7,7 +7,7 @@ from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.tickets import TICKET_DEFAULTS
 from chalicelib.errors import ConflictError
 from chalicelib.store import keys
-from chalicelib.store.dynamo import from_item, to_item, transaction_failed_on_condition, value
+from chalicelib.store.dynamo import from_item, query_all, to_item, transaction_failed_on_condition, value
 from chalicelib.store.pagination import decode_cursor, encode_cursor
 
 _TICKET_FIELDS_HIDDEN = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk",
@@ -273,15 +273,8 @@ class TicketStore:
 
     def partition(self, pk: str) -> list[dict[str, Any]]:
         """Every item under one partition key (a ticket with its audit, or a conversation with its messages)."""
-        items: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"TableName": self._table, "KeyConditionExpression": "pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": value(pk)}}
-        while True:
-            result = self._db.query(**params)
-            items.extend(from_item(i) for i in result["Items"])
-            if "LastEvaluatedKey" not in result:
-                return items
-            params["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+        return [from_item(i) for i in query_all(self._db, TableName=self._table, KeyConditionExpression="pk = :pk",
+                                                ExpressionAttributeValues={":pk": value(pk)})]
 
     def delete_keys(self, item_keys: list[dict[str, str]]) -> None:
         """Delete items by key, 25 per BatchWriteItem."""
