@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import ConflictError, ValidationError
+from chalicelib.errors import ConflictError
 from chalicelib.store.dynamo import from_item, to_item, transaction_failed_on_condition, value
-from chalicelib.store.pagination import decode_cursor, encode_cursor
+from chalicelib.store.pagination import index_page
 
 _HIDDEN = {"pk", "sk", "kind", "gsi1pk", "gsi1sk"}
 
@@ -93,17 +93,8 @@ class OrganizationStore:
 
     def list(self, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Organizations by name, one page (Query GSI1 ORGANIZATIONS with Limit)."""
-        params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
-                                  "KeyConditionExpression": "gsi1pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": value("ORGANIZATIONS")}, "Limit": limit}
-        state = decode_cursor(cursor)
-        if state:
-            if set(state) != {"pk", "sk", "gsi1pk", "gsi1sk"}:
-                raise ValidationError("page[after] is not valid; pass the after_cursor of the previous page unchanged")
-            params["ExclusiveStartKey"] = to_item(state)
-        result = self._db.query(**params)
-        last = result.get("LastEvaluatedKey")
-        return [_clean(i) for i in result["Items"]], encode_cursor(from_item(last) if last else None)
+        items, next_cursor = index_page(self._db, self._table, "ORGANIZATIONS", limit, cursor)
+        return [_clean(i) for i in items], next_cursor
 
     def _new(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"Put": {"TableName": self._table, "Item": to_item(data),

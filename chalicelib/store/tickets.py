@@ -8,7 +8,7 @@ from chalicelib.domain.tickets import TICKET_DEFAULTS
 from chalicelib.errors import ConflictError
 from chalicelib.store import keys
 from chalicelib.store.dynamo import from_item, query_all, to_item, transaction_failed_on_condition, value
-from chalicelib.store.pagination import decode_cursor, encode_cursor
+from chalicelib.store.pagination import decode_cursor, encode_cursor, index_page
 
 _TICKET_FIELDS_HIDDEN = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk",
                          "gsi5pk", "gsi5sk", "kind"}
@@ -115,19 +115,8 @@ class TicketStore:
 
     def list_customers(self, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Customers oldest first, one page (Query GSI1 CUSTOMERS with Limit; a deleted one has left it)."""
-        from chalicelib.errors import ValidationError
-
-        params: dict[str, Any] = {"TableName": self._table, "IndexName": "GSI1",
-                                  "KeyConditionExpression": "gsi1pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": value("CUSTOMERS")}, "Limit": limit}
-        state = decode_cursor(cursor)
-        if state:
-            if set(state) != {"pk", "sk", "gsi1pk", "gsi1sk"} or state["gsi1pk"] != "CUSTOMERS":
-                raise ValidationError("page[after] is not valid; pass the after_cursor of the previous page unchanged")
-            params["ExclusiveStartKey"] = to_item(state)
-        result = self._db.query(**params)
-        last = result.get("LastEvaluatedKey")
-        return [_clean(i) for i in result["Items"]], encode_cursor(from_item(last) if last else None)
+        items, next_cursor = index_page(self._db, self._table, "CUSTOMERS", limit, cursor)
+        return [_clean(i) for i in items], next_cursor
 
     def change_customer(self, customer_id: str, seen_updated_at: str | None, changes: dict[str, Any],
                         removed: Iterable[tuple[str, str]] = (), added: Iterable[tuple[str, str]] = ()) -> None:
