@@ -137,3 +137,14 @@ def base_url(request: Any) -> str:
 def query_params(request: Any) -> dict[str, str]:
     """The query string as a plain dict."""
     return dict(request.query_params or {})
+
+
+MAX_SHOW_MANY = 100
+
+
+def show_many_ids(request: Any, kind: str) -> list[int]:
+    """The ids of a show_many request (?ids=1,2,3), in the order asked, each once; 400 unless 1 to 100 numbers."""
+    parts = [p.strip() for p in query_params(request).get("ids", "").split(",") if p.strip()]
+    if not parts or not all(p.isdigit() for p in parts) or len(parts) > MAX_SHOW_MANY:
+        raise BadRequestError(f"ids must be 1 to {MAX_SHOW_MANY} {kind} ids separated by commas, e.g. ids=1,2,3")
+    return list(dict.fromkeys(int(p) for p in parts))

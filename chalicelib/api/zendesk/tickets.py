@@ -6,14 +6,13 @@ from typing import Any
 
 from chalicelib.api.tokens import Principal
 from chalicelib.api.zendesk.http import (BadRequestError, RecordInvalidError, base_url, numeric_id, query_params,
-                                         read_object, zendesk_view)
+                                         read_object, show_many_ids, zendesk_view)
 from chalicelib.api.zendesk.pagination import cursor_body, offset_body, page_request, walk_to_offset
 from chalicelib.api.zendesk.shapes import Presenter, agent_ref, custom_fields_out, customer_ref, zendesk_status
 from chalicelib.api.zendesk.sideload import includes, sideloaded
 from chalicelib.services import zendesk
 from chalicelib.services.zendesk import Comment, TicketDraft
 
-MAX_SHOW_MANY = 100
 ZENDESK_STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -59,11 +58,7 @@ def show_many(request: Any, principal: Principal) -> dict[str, Any]:
     """Up to 100 tickets by id (?ids=1,2,3), in the order asked; unknown ids are left out; ?include= side-loads."""
     from chalicelib.bootstrap import ticket_store
 
-    raw = query_params(request).get("ids", "")
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() for p in parts) or len(parts) > MAX_SHOW_MANY:
-        raise BadRequestError(f"ids must be 1 to {MAX_SHOW_MANY} ticket ids separated by commas, e.g. ids=1,2,3")
-    wanted = list(dict.fromkeys(int(p) for p in parts))
+    wanted = show_many_ids(request, "ticket")
     found = {t["id"]: t for t in ticket_store().get_tickets(wanted)}
     tickets = [found[i] for i in wanted if i in found]
     presenter = Presenter(base_url(request))

@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.api.tokens import Principal
 from chalicelib.api.zendesk.http import (BadRequestError, RecordInvalidError, base_url, numeric_id, query_params,
-                                         read_object, zendesk_view)
+                                         read_object, show_many_ids, zendesk_view)
 from chalicelib.api.zendesk.pagination import cursor_body, offset_body, page_request, walk_to_offset
 from chalicelib.api.zendesk.shapes import Presenter
 from chalicelib.domain import zendesk_users
@@ -18,7 +18,6 @@ from chalicelib.errors import ForbiddenError, NotFoundError, ValidationError
 from chalicelib.services import zendesk
 
 CREATING_ROLES = ("admin", "agent")
-MAX_SHOW_MANY = 100
 
 
 def present(presenter: Presenter, kind: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -103,12 +102,8 @@ def _user_pages(roles: set[str]) -> Any:
 @zendesk_view()
 def show_many_users(request: Any, principal: Principal) -> dict[str, Any]:
     """Up to 100 users by id (?ids=1,2,3), in the order asked; unknown ids are left out."""
-    raw = query_params(request).get("ids", "")
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() for p in parts) or len(parts) > MAX_SHOW_MANY:
-        raise BadRequestError(f"ids must be 1 to {MAX_SHOW_MANY} user ids separated by commas, e.g. ids=1,2,3")
     people = []
-    for number in dict.fromkeys(int(p) for p in parts):
+    for number in show_many_ids(request, "user"):
         try:
             people.append(zendesk.user_for_number(number))
         except NotFoundError:
